@@ -1,0 +1,380 @@
+//! Timers on the loop: [`Timer`] (a future, and a stream for intervals), [`sleep`],
+//! [`sleep_until`], and [`TimerHandle`] for callbacks scheduled with `call_later` / `call_at`.
+
+use std::cell::Cell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Weak;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use futures_lite::Stream;
+
+use crate::arena::Key;
+use crate::context;
+use crate::event_loop::{Core, TimerAction};
+
+/// Completes after `duration`. The deadline is fixed when `sleep` is called.
+///
+/// # Panics
+///
+/// When polled outside a running event loop.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// let lp = loop_core::EventLoop::new()?;
+/// let start = Instant::now();
+/// lp.block_on(loop_core::sleep(Duration::from_millis(5))).unwrap();
+/// assert!(start.elapsed() >= Duration::from_millis(5));
+/// # std::io::Result::Ok(())
+/// ```
+pub fn sleep(duration: Duration) -> Timer {
+    Timer::after(duration)
+}
+
+/// Completes at `deadline` (at once if it has passed).
+///
+/// # Panics
+///
+/// When polled outside a running event loop.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// let lp = loop_core::EventLoop::new()?;
+/// let when = Instant::now() + Duration::from_millis(2);
+/// let fired = lp.block_on(loop_core::sleep_until(when)).unwrap();
+/// assert_eq!(fired, when);
+/// # std::io::Result::Ok(())
+/// ```
+pub fn sleep_until(deadline: Instant) -> Timer {
+    Timer::at(deadline)
+}
+
+/// A timer on the running loop: a future that completes at its deadline, and a stream that
+/// yields each tick of an interval.
+///
+/// It registers with the loop on its first poll and unregisters when dropped, so a cancelled
+/// sleep leaves nothing behind. An interval that falls behind skips the ticks it missed rather
+/// than firing them in a burst.
+///
+/// # Panics
+///
+/// Polling panics outside a running event loop.
+///
+/// # Examples
+///
+/// ```
+/// use futures_lite::StreamExt;
+/// use std::time::Duration;
+///
+/// let lp = loop_core::EventLoop::new()?;
+/// let ticks = lp.block_on(async {
+///     loop_core::Timer::interval(Duration::from_millis(1)).take(3).count().await
+/// }).unwrap();
+/// assert_eq!(ticks, 3);
+/// # std::io::Result::Ok(())
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Timer {
+    when: Option<Instant>,
+    period: Duration,
+    finished: bool,
+    registration: Option<(u64, Key)>,
+}
+
+impl Timer {
+    /// Fires once, `duration` from now.
+    ///
+    /// ```
+    /// let t = loop_core::Timer::after(std::time::Duration::from_secs(1));
+    /// assert!(t.deadline().is_some());
+    /// ```
+    pub fn after(duration: Duration) -> Timer {
+        match Instant::now().checked_add(duration) {
+            Some(when) => Timer::at(when),
+            None => Timer::never(),
+        }
+    }
+
+    /// Fires once, at `deadline`.
+    ///
+    /// ```
+    /// let now = std::time::Instant::now();
+    /// assert_eq!(loop_core::Timer::at(now).deadline(), Some(now));
+    /// ```
+    pub fn at(deadline: Instant) -> Timer {
+        Timer {
+            when: Some(deadline),
+            period: Duration::ZERO,
+            finished: false,
+            registration: None,
+        }
+    }
+
+    /// Fires every `period`, the first time one period from now.
+    ///
+    /// # Panics
+    ///
+    /// If `period` is zero.
+    ///
+    /// ```
+    /// let t = loop_core::Timer::interval(std::time::Duration::from_millis(10));
+    /// assert!(t.deadline().is_some());
+    /// ```
+    pub fn interval(period: Duration) -> Timer {
+        Timer::interval_at(Instant::now() + period, period)
+    }
+
+    /// Fires at `start` and every `period` after.
+    ///
+    /// # Panics
+    ///
+    /// If `period` is zero.
+    ///
+    /// ```
+    /// let start = std::time::Instant::now();
+    /// let t = loop_core::Timer::interval_at(start, std::time::Duration::from_millis(10));
+    /// assert_eq!(t.deadline(), Some(start));
+    /// ```
+    pub fn interval_at(start: Instant, period: Duration) -> Timer {
+        assert!(!period.is_zero(), "an interval's period must be non-zero");
+        Timer {
+            when: Some(start),
+            period,
+            finished: false,
+            registration: None,
+        }
+    }
+
+    /// Never fires.
+    ///
+    /// ```
+    /// assert!(loop_core::Timer::never().deadline().is_none());
+    /// ```
+    pub fn never() -> Timer {
+        Timer {
+            when: None,
+            period: Duration::ZERO,
+            finished: false,
+            registration: None,
+        }
+    }
+
+    /// When the timer fires next, if ever.
+    ///
+    /// ```
+    /// assert!(loop_core::Timer::never().deadline().is_none());
+    /// ```
+    pub fn deadline(&self) -> Option<Instant> {
+        self.when
+    }
+
+    /// Moves the deadline to `deadline`, keeping the period; the timer can fire again.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let mut t = loop_core::Timer::never();
+    /// let soon = Instant::now() + Duration::from_millis(1);
+    /// t.set_at(soon);
+    /// assert_eq!(t.deadline(), Some(soon));
+    /// ```
+    pub fn set_at(&mut self, deadline: Instant) {
+        self.unregister();
+        self.when = Some(deadline);
+        self.finished = false;
+    }
+
+    /// Moves the deadline to `duration` from now.
+    ///
+    /// ```
+    /// let mut t = loop_core::Timer::never();
+    /// t.set_after(std::time::Duration::from_secs(1));
+    /// assert!(t.deadline().is_some());
+    /// ```
+    pub fn set_after(&mut self, duration: Duration) {
+        match Instant::now().checked_add(duration) {
+            Some(when) => self.set_at(when),
+            None => {
+                self.unregister();
+                self.when = None;
+            }
+        }
+    }
+
+    fn unregister(&mut self) {
+        if let Some((id, key)) = self.registration.take() {
+            context::with_core(|core| {
+                if let Some(core) = core.filter(|c| c.shared.id == id) {
+                    let action = core.timers.borrow_mut().remove(key);
+                    drop(action);
+                }
+            });
+        }
+    }
+
+    fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
+        let Some(when) = self.when else {
+            return Poll::Pending;
+        };
+        context::with_core(|core| {
+            let core = core.expect("a Timer was polled outside a running evloop event loop");
+            if let Some((id, key)) = self.registration {
+                if id == core.shared.id {
+                    let mut timers = core.timers.borrow_mut();
+                    if let Some(TimerAction::Wake(waker)) = timers.get_mut(key) {
+                        if !waker.will_wake(cx.waker()) {
+                            waker.clone_from(cx.waker());
+                        }
+                        return Poll::Pending;
+                    }
+                }
+                // Fired (or registered on a loop that is gone).
+                self.registration = None;
+                if id == core.shared.id {
+                    return Poll::Ready(self.advance(when));
+                }
+            }
+            if when <= Instant::now() {
+                return Poll::Ready(self.advance(when));
+            }
+            let key = core.insert_timer(when, TimerAction::Wake(cx.waker().clone()));
+            self.registration = Some((core.shared.id, key));
+            Poll::Pending
+        })
+    }
+
+    /// Sets up the next tick after one at `fired`, returning `fired`.
+    fn advance(&mut self, fired: Instant) -> Instant {
+        if self.period.is_zero() {
+            self.when = None;
+            self.finished = true;
+        } else {
+            let now = Instant::now();
+            let mut next = fired + self.period;
+            if next <= now {
+                let behind = (now - fired).as_nanos();
+                let period = self.period.as_nanos();
+                let periods = (behind / period + 1).min(u32::MAX as u128) as u32;
+                next = fired + self.period * periods;
+            }
+            self.when = Some(next);
+        }
+        fired
+    }
+}
+
+impl Future for Timer {
+    type Output = Instant;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Instant> {
+        self.get_mut().poll_tick(cx)
+    }
+}
+
+impl Stream for Timer {
+    type Item = Instant;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Instant>> {
+        let this = self.get_mut();
+        if this.finished {
+            return Poll::Ready(None);
+        }
+        this.poll_tick(cx).map(Some)
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        self.unregister();
+    }
+}
+
+impl fmt::Debug for Timer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timer")
+            .field("when", &self.when)
+            .field("period", &self.period)
+            .finish()
+    }
+}
+
+/// A callback scheduled with [`Loop::call_later`](crate::Loop::call_later) or
+/// [`Loop::call_at`](crate::Loop::call_at). Dropping the handle does not cancel it.
+///
+/// ```
+/// use std::time::Duration;
+/// let lp = loop_core::EventLoop::new()?;
+/// let h = lp.call_later(Duration::from_secs(60), || unreachable!()).unwrap();
+/// h.cancel();
+/// assert!(h.is_cancelled());
+/// lp.block_on(loop_core::yield_now()).unwrap();
+/// # std::io::Result::Ok(())
+/// ```
+pub struct TimerHandle {
+    core: Weak<Core>,
+    key: Key,
+    when: Instant,
+    cancelled: Cell<bool>,
+}
+
+impl TimerHandle {
+    pub(crate) fn new(core: Weak<Core>, key: Key, when: Instant) -> TimerHandle {
+        TimerHandle {
+            core,
+            key,
+            when,
+            cancelled: Cell::new(false),
+        }
+    }
+
+    /// Cancels the callback if it has not run yet; it is removed from the loop at once.
+    ///
+    /// ```
+    /// let lp = loop_core::EventLoop::new()?;
+    /// let h = lp.call_later(std::time::Duration::from_secs(1), || ()).unwrap();
+    /// h.cancel();
+    /// h.cancel(); // a second cancel is harmless
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn cancel(&self) {
+        self.cancelled.set(true);
+        if let Some(core) = self.core.upgrade() {
+            let action = core.timers.borrow_mut().remove(self.key);
+            drop(action);
+        }
+    }
+
+    /// Whether [`cancel`](TimerHandle::cancel) was called.
+    ///
+    /// ```
+    /// let lp = loop_core::EventLoop::new()?;
+    /// let h = lp.call_later(std::time::Duration::from_secs(1), || ()).unwrap();
+    /// assert!(!h.is_cancelled());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.get()
+    }
+
+    /// When the callback is due.
+    ///
+    /// ```
+    /// let lp = loop_core::EventLoop::new()?;
+    /// let at = lp.time();
+    /// assert_eq!(lp.call_at(at, || ()).unwrap().when(), at);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn when(&self) -> Instant {
+        self.when
+    }
+}
+
+impl fmt::Debug for TimerHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerHandle")
+            .field("when", &self.when)
+            .field("cancelled", &self.cancelled.get())
+            .finish()
+    }
+}
