@@ -194,4 +194,65 @@ mod tests {
         assert!(store.pop_due(10).is_some());
         assert!(store.is_empty());
     }
+
+    mod model {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Insert(Nanos),
+            Cancel(usize),
+            PopDue(Nanos),
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                3 => (0..40u64).prop_map(Op::Insert),
+                1 => any::<usize>().prop_map(Op::Cancel),
+                2 => (0..50u64).prop_map(Op::PopDue),
+            ]
+        }
+
+        proptest! {
+            /// The store agrees with a sorted list of (deadline, insertion order) on every pop,
+            /// cancel, length and next deadline, including cancellations of fired timers.
+            #[test]
+            fn matches_sorted_list(ops in proptest::collection::vec(op(), 1..200)) {
+                let mut store = TimerStore::default();
+                let mut model: Vec<(Nanos, usize)> = Vec::new(); // (deadline, id), kept sorted
+                let mut keys = Vec::new(); // id -> key
+                for op in ops {
+                    match op {
+                        Op::Insert(deadline) => {
+                            let id = keys.len();
+                            keys.push(store.insert(deadline, id));
+                            let at = model.partition_point(|&(d, i)| (d, i) <= (deadline, id));
+                            model.insert(at, (deadline, id));
+                        }
+                        Op::Cancel(pick) => {
+                            if keys.is_empty() {
+                                continue;
+                            }
+                            let id = pick % keys.len();
+                            let expected = model.iter().position(|&(_, i)| i == id);
+                            let got = store.remove(keys[id]);
+                            prop_assert_eq!(got, expected.map(|at| model.remove(at).1));
+                        }
+                        Op::PopDue(now) => {
+                            let mut popped = Vec::new();
+                            while let Some(id) = store.pop_due(now) {
+                                popped.push(id);
+                            }
+                            let due = model.partition_point(|&(d, _)| d <= now);
+                            let expected: Vec<usize> = model.drain(..due).map(|(_, i)| i).collect();
+                            prop_assert_eq!(popped, expected);
+                        }
+                    }
+                    prop_assert_eq!(store.len(), model.len());
+                    prop_assert_eq!(store.next_deadline(), model.first().map(|&(d, _)| d));
+                }
+            }
+        }
+    }
 }
