@@ -11,6 +11,10 @@ pub(crate) struct Key {
 const HALF: u32 = usize::BITS / 2;
 
 impl Key {
+    pub(crate) fn index(self) -> u32 {
+        self.index
+    }
+
     /// Packs the key into a poller key. The index stays below `u32::MAX`, so the packed value
     /// is never `usize::MAX` (the key `polling` reserves for its notifier).
     pub(crate) fn to_usize(self) -> usize {
@@ -119,6 +123,42 @@ impl<T> Arena<T> {
     #[cfg(test)]
     pub(crate) fn contains(&self, key: Key) -> bool {
         self.get(key).is_some()
+    }
+
+    /// The entry in slot `index`, whatever its generation (for intrusive links between entries).
+    pub(crate) fn at(&self, index: u32) -> Option<&T> {
+        match self.entries.get(index as usize) {
+            Some(Entry {
+                slot: Slot::Occupied(v),
+                ..
+            }) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The key of the entry now in slot `index`.
+    pub(crate) fn key_at(&self, index: u32) -> Option<Key> {
+        match self.entries.get(index as usize) {
+            Some(Entry {
+                generation,
+                slot: Slot::Occupied(_),
+            }) => Some(Key {
+                index,
+                generation: *generation,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The entry in slot `index`, whatever its generation, mutably.
+    pub(crate) fn at_mut(&mut self, index: u32) -> Option<&mut T> {
+        match self.entries.get_mut(index as usize) {
+            Some(Entry {
+                slot: Slot::Occupied(v),
+                ..
+            }) => Some(v),
+            _ => None,
+        }
     }
 
     pub(crate) fn remove(&mut self, key: Key) -> Option<T> {

@@ -33,7 +33,7 @@ pub fn sleep(duration: Duration) -> Timer {
     Timer::after(duration)
 }
 
-/// Completes at `deadline` (at once if it has passed).
+/// Completes at `deadline` (on the next loop turn if it has passed).
 ///
 /// # Panics
 ///
@@ -235,9 +235,7 @@ impl Timer {
                     return Poll::Ready(self.advance(when));
                 }
             }
-            if when <= Instant::now() {
-                return Poll::Ready(self.advance(when));
-            }
+            // A deadline already past fires on the next turn, as asyncio's `sleep(0)` yields once.
             let key = core.insert_timer(when, TimerAction::Wake(cx.waker().clone()));
             self.registration = Some((core.shared.id, key));
             Poll::Pending
