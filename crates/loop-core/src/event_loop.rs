@@ -118,7 +118,12 @@ impl Core {
         self.timers.borrow_mut().insert(deadline, action)
     }
 
+    /// Appends to the run queue. Work other threads queued earlier goes first, so that
+    /// `call_soon_threadsafe` from another thread and `call_soon` here share one FIFO.
     pub(crate) fn push_job(&self, job: Job) {
+        if self.shared.has_queued() {
+            self.drain_remote();
+        }
         self.ready.borrow_mut().push_back(job);
     }
 
@@ -257,7 +262,7 @@ impl Core {
                 Remote::Task(runnable) => Job::Task(runnable),
                 Remote::Call(callback) => Job::Call(callback),
             };
-            self.push_job(job);
+            self.ready.borrow_mut().push_back(job);
         }
     }
 
@@ -277,8 +282,10 @@ impl Core {
 
     /// Cancels everything left: suspended tasks are woken so their runnables can be dropped,
     /// timers and I/O registrations are released, queued jobs are dropped. Dropping may wake
-    /// or cancel more tasks, so this repeats until nothing is left.
+    /// or cancel more tasks, so this repeats until nothing is left. The remote queue is closed
+    /// first, so other threads can no longer add to it.
     fn shut_down(&self) {
+        self.shared.close_queue();
         loop {
             let suspended = self.suspended.borrow_mut().drain();
             let had_suspended = !suspended.is_empty();
@@ -296,10 +303,6 @@ impl Core {
             if done {
                 break;
             }
-        }
-        self.shared.close_queue();
-        while let Some(item) = self.shared.pop() {
-            drop(item);
         }
     }
 }
@@ -410,7 +413,7 @@ impl Loop {
         &self,
         callback: impl FnOnce() + Send + 'static,
     ) -> Result<(), Closed> {
-        self.handle().call_soon_threadsafe(callback)
+        self.call_soon(callback)
     }
 
     /// Runs `callback` once `delay` has passed; returns a handle that can cancel it.

@@ -84,6 +84,10 @@ impl Shared {
         self.remote.pop().ok()
     }
 
+    pub(crate) fn has_queued(&self) -> bool {
+        !self.remote.is_empty()
+    }
+
     pub(crate) fn has_remote_work(&self) -> bool {
         !self.remote.is_empty() || self.stop_requested.load(Ordering::Relaxed)
     }

@@ -412,9 +412,7 @@ fn new_info(shared: &Shared, name: Option<Arc<str>>) -> TaskInfo {
 /// loop's thread-safe queue (which wakes the loop if it sleeps).
 fn schedule(shared: &Arc<Shared>, runnable: Runnable<TaskInfo>, local: bool) {
     context::with_core(|core| match core {
-        Some(core) if core.shared.id == shared.id => {
-            core.ready.borrow_mut().push_back(Job::Task(runnable));
-        }
+        Some(core) if core.shared.id == shared.id => core.push_job(Job::Task(runnable)),
         _ => shared.push_task(runnable, local),
     });
 }
