@@ -53,8 +53,9 @@
 //! ## Cancellation
 //!
 //! Cancellation follows Rust, not asyncio: a cancelled task's future is *dropped* at its next
-//! suspension point (at once if it is not running), so its destructors run and nothing after
-//! the `.await` executes. There is no exception to catch. The asyncio idioms map as follows:
+//! suspension point (by the loop on its next turn; it is never polled again), so its
+//! destructors run and nothing after the `.await` executes. A panic in one of those destructors
+//! goes to the exception handler ("Exception in task cancellation"). There is no exception to catch. The asyncio idioms map as follows:
 //!
 //! - **`task.cancel()`**: drop the [`Task`], or `task.cancel().await` to also wait until the
 //!   future is gone and get the result if it had already finished.

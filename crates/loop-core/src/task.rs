@@ -4,6 +4,7 @@
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -121,8 +122,8 @@ pub fn current_task() -> Option<TaskInfo> {
 
 /// A handle to a spawned task: await it for the task's result.
 ///
-/// Dropping the handle cancels the task: its future is dropped at its next suspension point
-/// (or at once if it is not running). [`detach`](Task::detach) lets it run to completion
+/// Dropping the handle cancels the task: its future is dropped by the loop on its next turn
+/// (it is never polled again), or after the poll in progress if it is running. [`detach`](Task::detach) lets it run to completion
 /// unobserved; a panic in a detached task goes to the loop's exception handler.
 ///
 /// # Examples
@@ -351,8 +352,10 @@ pin_project! {
     /// Wraps every spawned future: catches panics, counts live tasks, and records a suspended
     /// task's waker so that closing the loop can cancel it.
     struct TaskFuture<F> {
+        // Dropped by hand in `PinnedDrop`, under `catch_unwind`: async-task aborts the process
+        // if dropping a cancelled future panics.
         #[pin]
-        future: F,
+        future: ManuallyDrop<F>,
         shared: Arc<Shared>,
         suspended: Option<Key>,
     }
@@ -361,6 +364,19 @@ pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             this.shared.live_tasks.fetch_sub(1, Ordering::Relaxed);
+            let future = this.future;
+            let dropped = catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: this is the wrapper's destructor, so the future is dropped exactly
+                // once, in place (it is pinned and never moved), and never touched again.
+                unsafe { ManuallyDrop::drop(future.get_unchecked_mut()) }
+            }));
+            if let Err(payload) = dropped {
+                this.shared.report(ExceptionContext::new(
+                    "Exception in task cancellation",
+                    Some(panic_message(&*payload).to_owned()),
+                    current_task(),
+                ));
+            }
             if let Some(key) = this.suspended.take() {
                 let id = this.shared.id;
                 context::with_core(|core| {
@@ -378,7 +394,9 @@ impl<F: Future> Future for TaskFuture<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let future = this.future;
+        // SAFETY: `ManuallyDrop<F>` is a transparent wrapper; projecting the pin through it
+        // keeps `F` pinned where it is, and it is only dropped in place by `PinnedDrop`.
+        let future = unsafe { this.future.map_unchecked_mut(|f| &mut **f) };
         match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
             Ok(Poll::Pending) => {
@@ -428,7 +446,7 @@ where
 {
     let info = new_info(shared, name);
     let wrapped = TaskFuture {
-        future,
+        future: ManuallyDrop::new(future),
         shared: shared.clone(),
         suspended: None,
     };
@@ -456,7 +474,7 @@ where
 {
     let info = new_info(shared, name);
     let wrapped = TaskFuture {
-        future,
+        future: ManuallyDrop::new(future),
         shared: shared.clone(),
         suspended: None,
     };
