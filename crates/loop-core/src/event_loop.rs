@@ -21,7 +21,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering, fence};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
@@ -61,6 +61,8 @@ pub(crate) enum TimerAction {
 type Handler = Rc<dyn Fn(&ExceptionContext)>;
 
 pub(crate) struct Core {
+    /// `shared.id`, kept here too: every wake-up compares it.
+    pub(crate) id: u64,
     pub(crate) shared: Arc<Shared>,
     /// The run queue: task steps and callbacks, FIFO.
     pub(crate) ready: RefCell<VecDeque<Job>>,
@@ -77,6 +79,8 @@ pub(crate) struct Core {
     handler: RefCell<Option<Handler>>,
     events: RefCell<Events>,
     wakers: RefCell<Vec<Waker>>,
+    /// Tasks of this loop whose futures have been dropped (finished or cancelled).
+    pub(crate) finished_tasks: Cell<u64>,
 }
 
 /// The waker of `block_on`'s future: a flag, plus a poller notify when set from another thread
@@ -92,7 +96,7 @@ impl Wake for MainWake {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if !self.woken.swap(true, Ordering::AcqRel) {
+        if !self.woken.swap(true, Ordering::SeqCst) {
             self.shared.wake_loop();
         }
     }
@@ -120,6 +124,7 @@ impl Core {
 
     /// Appends to the run queue. Work other threads queued earlier goes first, so that
     /// `call_soon_threadsafe` from another thread and `call_soon` here share one FIFO.
+    #[inline]
     pub(crate) fn push_job(&self, job: Job) {
         if self.shared.has_queued() {
             self.drain_remote();
@@ -168,10 +173,9 @@ impl Core {
             return;
         }
         if blocking {
-            self.shared.sleeping.store(true, Ordering::Relaxed);
-            fence(Ordering::SeqCst);
-            if self.shared.has_remote_work()
-                || main.is_some_and(|m| m.woken.load(Ordering::Acquire))
+            // The loop's half of the handshake in `Shared::wake_loop`.
+            self.shared.sleeping.store(true, Ordering::SeqCst);
+            if self.shared.has_remote_work() || main.is_some_and(|m| m.woken.load(Ordering::SeqCst))
             {
                 timeout = Some(Duration::ZERO);
             }
@@ -352,7 +356,9 @@ impl Loop {
 
     pub(crate) fn schedule_new(&self, runnable: Runnable<TaskInfo>) {
         if self.core.closed.get() {
-            drop(runnable); // cancels the new task
+            // Dropping the runnable cancels the new task; entered, so its drop is counted.
+            let _entered = Entered::new(&self.core);
+            drop(runnable);
         } else {
             self.core.push_job(Job::Task(runnable));
         }
@@ -603,7 +609,8 @@ impl Loop {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn live_tasks(&self) -> usize {
-        self.core.shared.live_tasks.load(Ordering::Relaxed)
+        let spawned = self.core.shared.next_task_id.load(Ordering::Relaxed);
+        spawned.saturating_sub(self.core.finished_tasks.get()) as usize
     }
 
     /// Replaces the handler that receives errors nobody else can: panics in callbacks and in
@@ -863,8 +870,10 @@ impl EventLoop {
     pub fn with_poller(poller: impl Poller) -> EventLoop {
         let edge = poller.supports_edge();
         let level = poller.supports_level();
+        let shared = Arc::new(Shared::new(Box::new(poller)));
         let core = Core {
-            shared: Arc::new(Shared::new(Box::new(poller))),
+            id: shared.id,
+            shared,
             ready: RefCell::new(VecDeque::with_capacity(256)),
             timers: RefCell::new(TimerStore::default()),
             reactor: RefCell::new(Reactor::new(edge, level)),
@@ -878,6 +887,7 @@ impl EventLoop {
             handler: RefCell::new(None),
             events: RefCell::new(Events::with_capacity(1024)),
             wakers: RefCell::new(Vec::new()),
+            finished_tasks: Cell::new(0),
         };
         EventLoop {
             lp: Loop {
@@ -927,7 +937,7 @@ impl EventLoop {
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);
         loop {
-            if main.woken.swap(false, Ordering::AcqRel) {
+            if main.woken.load(Ordering::Relaxed) && main.woken.swap(false, Ordering::AcqRel) {
                 let _scope = TaskScope::new(std::ptr::null());
                 if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
                     return Ok(out);

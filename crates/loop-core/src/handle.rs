@@ -4,7 +4,7 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::{self, ThreadId};
 
 use async_task::Runnable;
@@ -34,8 +34,8 @@ pub(crate) struct Shared {
     pub(crate) sleeping: AtomicBool,
     pub(crate) stop_requested: AtomicBool,
     pub(crate) closed: AtomicBool,
+    /// Ids handed out so far; with the loop's count of finished tasks, gives the live count.
     pub(crate) next_task_id: AtomicU64,
-    pub(crate) live_tasks: AtomicUsize,
 }
 
 static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
@@ -51,15 +51,17 @@ impl Shared {
             stop_requested: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             next_task_id: AtomicU64::new(0),
-            live_tasks: AtomicUsize::new(0),
         }
     }
 
-    /// Wakes the loop if it is blocked in its poller. Pairs with the fence in the loop's
-    /// `poll_io`: either the loop sees our queued work before it blocks, or we see it sleeping.
+    /// Wakes the loop if it is blocked in its poller, after work was queued for it.
+    ///
+    /// A Dekker handshake with the loop's `poll_io`, all in `SeqCst`: the loop stores `sleeping`
+    /// and then reads the remote queue and the flags; we change the queue or a flag (the queue's
+    /// push is a `SeqCst` compare-exchange, its `is_empty` two `SeqCst` loads) and then read
+    /// `sleeping`. Either the loop sees the work before it blocks, or we see it sleeping.
     pub(crate) fn wake_loop(&self) {
-        fence(Ordering::SeqCst);
-        if self.sleeping.load(Ordering::Relaxed) {
+        if self.sleeping.load(Ordering::SeqCst) {
             let _ = self.poller.notify();
         }
     }
@@ -81,7 +83,12 @@ impl Shared {
     }
 
     pub(crate) fn pop(&self) -> Option<Remote> {
-        self.remote.pop().ok()
+        // `pop` on an empty queue issues a full fence; the emptiness check is two plain loads.
+        if self.remote.is_empty() {
+            None
+        } else {
+            self.remote.pop().ok()
+        }
     }
 
     pub(crate) fn has_queued(&self) -> bool {
@@ -89,7 +96,7 @@ impl Shared {
     }
 
     pub(crate) fn has_remote_work(&self) -> bool {
-        !self.remote.is_empty() || self.stop_requested.load(Ordering::Relaxed)
+        !self.remote.is_empty() || self.stop_requested.load(Ordering::SeqCst)
     }
 
     pub(crate) fn close_queue(&self) {
@@ -99,7 +106,7 @@ impl Shared {
     /// Sends a report to the loop's exception handler, on the loop's thread.
     pub(crate) fn report(self: &Arc<Self>, ctx: ExceptionContext) {
         let local = context::with_core(|core| match core {
-            Some(core) if core.shared.id == self.id => {
+            Some(core) if core.id == self.id => {
                 core.report(ctx.clone());
                 None
             }
@@ -110,7 +117,7 @@ impl Shared {
             let fallback = ctx.clone();
             let call = Box::new(move || {
                 context::with_core(|core| match core {
-                    Some(core) if core.shared.id == id => core.report(ctx),
+                    Some(core) if core.id == id => core.report(ctx),
                     _ => default_exception_handler(&ctx),
                 })
             });
@@ -200,7 +207,7 @@ impl LoopHandle {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn stop(&self) {
-        self.shared.stop_requested.store(true, Ordering::Release);
+        self.shared.stop_requested.store(true, Ordering::SeqCst);
         self.shared.wake_loop();
     }
 
@@ -244,7 +251,7 @@ impl Shared {
     /// through the remote queue from anywhere else.
     pub(crate) fn call_soon_any(&self, callback: Box<dyn FnOnce() + Send>) -> Result<(), Closed> {
         let queued = context::with_core(|core| match core {
-            Some(core) if core.shared.id == self.id && !self.closed.load(Ordering::Acquire) => {
+            Some(core) if core.id == self.id && !self.closed.load(Ordering::Acquire) => {
                 core.push_job(crate::event_loop::Job::Call(callback));
                 None
             }

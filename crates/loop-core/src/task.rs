@@ -17,8 +17,8 @@ use pin_project_lite::pin_project;
 use crate::arena::Key;
 use crate::context;
 use crate::error::{JoinError, panic_message};
-use crate::event_loop::{Job, Loop};
-use crate::exception::ExceptionContext;
+use crate::event_loop::{Core, Job, Loop};
+use crate::exception::{ExceptionContext, default_exception_handler};
 use crate::handle::Shared;
 
 /// A task's id, unique within its loop and increasing from 1 (asyncio's `Task-N`).
@@ -326,7 +326,7 @@ impl TaskBuilder {
 pub(crate) struct PanicOutput {
     payload: Option<Box<dyn Any + Send>>,
     task: Option<TaskInfo>,
-    shared: Arc<Shared>,
+    shared: Option<Arc<Shared>>,
 }
 
 impl PanicOutput {
@@ -339,51 +339,68 @@ impl Drop for PanicOutput {
     fn drop(&mut self) {
         if let Some(payload) = self.payload.take() {
             let detail = panic_message(&*payload).to_owned();
-            self.shared.report(ExceptionContext::new(
+            let ctx = ExceptionContext::new(
                 "Task exception was never retrieved",
                 Some(detail),
                 self.task.take(),
-            ));
+            );
+            match &self.shared {
+                Some(shared) => shared.report(ctx),
+                None => default_exception_handler(&ctx),
+            }
         }
     }
 }
 
+/// Runs `f` with the loop `id` if it is the one running on this thread. A task's future is
+/// polled and dropped there (async-task hands cancelled futures back to the loop to drop), so
+/// the wrapper below needs no reference of its own to the loop.
+fn with_own_core<R>(id: u64, f: impl FnOnce(&Core) -> R) -> Option<R> {
+    context::with_core(|core| core.filter(|c| c.id == id).map(f))
+}
+
+fn cancellation_panic(payload: &(dyn Any + Send)) -> ExceptionContext {
+    ExceptionContext::new(
+        "Exception in task cancellation",
+        Some(panic_message(payload).to_owned()),
+        current_task(),
+    )
+}
+
 pin_project! {
-    /// Wraps every spawned future: catches panics, counts live tasks, and records a suspended
-    /// task's waker so that closing the loop can cancel it.
+    /// Wraps every spawned future: catches panics, counts finished tasks, and records a
+    /// suspended task's waker so that closing the loop can cancel it.
     struct TaskFuture<F> {
         // Dropped by hand in `PinnedDrop`, under `catch_unwind`: async-task aborts the process
         // if dropping a cancelled future panics.
         #[pin]
         future: ManuallyDrop<F>,
-        shared: Arc<Shared>,
+        loop_id: u64,
         suspended: Option<Key>,
     }
 
     impl<F> PinnedDrop for TaskFuture<F> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            this.shared.live_tasks.fetch_sub(1, Ordering::Relaxed);
             let future = this.future;
             let dropped = catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: this is the wrapper's destructor, so the future is dropped exactly
                 // once, in place (it is pinned and never moved), and never touched again.
                 unsafe { ManuallyDrop::drop(future.get_unchecked_mut()) }
             }));
-            if let Err(payload) = dropped {
-                this.shared.report(ExceptionContext::new(
-                    "Exception in task cancellation",
-                    Some(panic_message(&*payload).to_owned()),
-                    current_task(),
-                ));
-            }
-            if let Some(key) = this.suspended.take() {
-                let id = this.shared.id;
-                context::with_core(|core| {
-                    if let Some(core) = core.filter(|c| c.shared.id == id) {
-                        core.suspended.borrow_mut().remove(key);
-                    }
-                });
+            let suspended = this.suspended.take();
+            let on_loop = with_own_core(*this.loop_id, |core| {
+                core.finished_tasks.set(core.finished_tasks.get() + 1);
+                if let Some(key) = suspended {
+                    let waker = core.suspended.borrow_mut().remove(key);
+                    drop(waker);
+                }
+                if let Err(payload) = &dropped {
+                    core.report(cancellation_panic(&**payload));
+                }
+            });
+            if let (None, Err(payload)) = (on_loop, &dropped) {
+                default_exception_handler(&cancellation_panic(&**payload));
             }
         }
     }
@@ -401,10 +418,8 @@ impl<F: Future> Future for TaskFuture<F> {
             Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
             Ok(Poll::Pending) => {
                 if this.suspended.is_none() {
-                    let id = this.shared.id;
-                    *this.suspended = context::with_core(|core| {
-                        let core = core.filter(|c| c.shared.id == id)?;
-                        Some(core.suspended.borrow_mut().insert(cx.waker().clone()))
+                    *this.suspended = with_own_core(*this.loop_id, |core| {
+                        core.suspended.borrow_mut().insert(cx.waker().clone())
                     });
                 }
                 Poll::Pending
@@ -412,14 +427,13 @@ impl<F: Future> Future for TaskFuture<F> {
             Err(payload) => Poll::Ready(Err(PanicOutput {
                 payload: Some(payload),
                 task: current_task(),
-                shared: this.shared.clone(),
+                shared: with_own_core(*this.loop_id, |core| core.shared.clone()),
             })),
         }
     }
 }
 
 fn new_info(shared: &Shared, name: Option<Arc<str>>) -> TaskInfo {
-    shared.live_tasks.fetch_add(1, Ordering::Relaxed);
     TaskInfo {
         id: TaskId(shared.next_task_id.fetch_add(1, Ordering::Relaxed) + 1),
         name,
@@ -430,7 +444,7 @@ fn new_info(shared: &Shared, name: Option<Arc<str>>) -> TaskInfo {
 /// loop's thread-safe queue (which wakes the loop if it sleeps).
 fn schedule(shared: &Arc<Shared>, runnable: Runnable<TaskInfo>, local: bool) {
     context::with_core(|core| match core {
-        Some(core) if core.shared.id == shared.id => core.push_job(Job::Task(runnable)),
+        Some(core) if core.id == shared.id => core.push_job(Job::Task(runnable)),
         _ => shared.push_task(runnable, local),
     });
 }
@@ -447,7 +461,7 @@ where
     let info = new_info(shared, name);
     let wrapped = TaskFuture {
         future: ManuallyDrop::new(future),
-        shared: shared.clone(),
+        loop_id: shared.id,
         suspended: None,
     };
     let owner = shared.clone();
@@ -475,7 +489,7 @@ where
     let info = new_info(shared, name);
     let wrapped = TaskFuture {
         future: ManuallyDrop::new(future),
-        shared: shared.clone(),
+        loop_id: shared.id,
         suspended: None,
     };
     let owner = shared.clone();
