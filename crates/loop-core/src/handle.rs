@@ -23,6 +23,9 @@ pub(crate) enum Remote {
     Call(Box<dyn FnOnce() + Send>),
 }
 
+// Aligned so that the `Arc`'s reference counts, which spawning threads and the loop both
+// write as tasks come and go, sit on a cache line apart from the fields below.
+#[repr(align(128))]
 pub(crate) struct Shared {
     /// Unique per loop for the life of the process (addresses can be reused; this cannot).
     pub(crate) id: u64,
@@ -30,12 +33,25 @@ pub(crate) struct Shared {
     pub(crate) poller: Box<dyn Poller>,
     remote: ConcurrentQueue<Remote>,
     /// Set while the loop blocks in `Poller::wait`; only then does a remote push pay for a
-    /// `notify` syscall.
-    pub(crate) sleeping: AtomicBool,
+    /// `notify` syscall. On a cache line of its own: the loop writes it around every wait.
+    pub(crate) sleeping: CacheLine<AtomicBool>,
     pub(crate) stop_requested: AtomicBool,
     pub(crate) closed: AtomicBool,
     /// Ids handed out so far; with the loop's count of finished tasks, gives the live count.
-    pub(crate) next_task_id: AtomicU64,
+    /// On a cache line of its own: spawning threads write it.
+    pub(crate) next_task_id: CacheLine<AtomicU64>,
+}
+
+/// Keeps a field that one thread writes off the cache lines other threads use.
+#[repr(align(128))]
+pub(crate) struct CacheLine<T>(pub(crate) T);
+
+impl<T> std::ops::Deref for CacheLine<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
 }
 
 static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
@@ -47,10 +63,10 @@ impl Shared {
             owner: thread::current().id(),
             poller,
             remote: ConcurrentQueue::unbounded(),
-            sleeping: AtomicBool::new(false),
+            sleeping: CacheLine(AtomicBool::new(false)),
             stop_requested: AtomicBool::new(false),
             closed: AtomicBool::new(false),
-            next_task_id: AtomicU64::new(0),
+            next_task_id: CacheLine(AtomicU64::new(0)),
         }
     }
 
