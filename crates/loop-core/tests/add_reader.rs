@@ -10,20 +10,11 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use loop_core::{EventLoop, TimerHandle};
+use loop_core::EventLoop;
 
-/// A timer that stops the loop after `after` so that a broken test fails instead of hanging.
-fn watchdog(lp: &EventLoop, after: Duration) -> (TimerHandle, Rc<Cell<bool>>) {
-    let fired = Rc::new(Cell::new(false));
-    let (flag, inner) = (fired.clone(), (**lp).clone());
-    let handle = lp
-        .call_later(after, move || {
-            flag.set(true);
-            inner.stop();
-        })
-        .unwrap();
-    (handle, fired)
-}
+mod common;
+
+use common::watchdog;
 
 fn nonblocking_pair() -> (UnixStream, Rc<UnixStream>) {
     let (peer, ours) = UnixStream::pair().unwrap();

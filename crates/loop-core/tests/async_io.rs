@@ -18,15 +18,9 @@ use std::time::{Duration, Instant};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use loop_core::{Async, EventLoop, sleep, yield_now};
 
-async fn turns_until(mut cond: impl FnMut() -> bool, max: usize) -> bool {
-    for _ in 0..max {
-        if cond() {
-            return true;
-        }
-        yield_now().await;
-    }
-    cond()
-}
+mod common;
+
+use common::{DropFlag, turns_until};
 
 /// Lets the loop run several turns, including at least one that blocks in the poller.
 async fn settle() {
@@ -36,14 +30,6 @@ async fn settle() {
     sleep(Duration::from_millis(20)).await;
     for _ in 0..3 {
         yield_now().await;
-    }
-}
-
-struct DropFlag(Arc<AtomicBool>);
-
-impl Drop for DropFlag {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::SeqCst);
     }
 }
 

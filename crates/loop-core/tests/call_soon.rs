@@ -8,6 +8,10 @@ use std::thread;
 
 use loop_core::{EventLoop, ExceptionContext, get_running_loop};
 
+mod common;
+
+use common::record_reports;
+
 type Log = Arc<Mutex<Vec<&'static str>>>;
 
 fn log() -> Log {
@@ -22,14 +26,6 @@ fn pusher(log: &Log, word: &'static str) -> impl FnOnce() + Send + 'static {
 fn stopper(lp: &EventLoop) -> impl FnOnce() + 'static {
     let lp = (**lp).clone();
     move || lp.stop()
-}
-
-/// Records every report the handler receives.
-fn recording_handler(lp: &EventLoop) -> Rc<RefCell<Vec<ExceptionContext>>> {
-    let seen = Rc::new(RefCell::new(Vec::new()));
-    let sink = seen.clone();
-    lp.set_exception_handler(move |ctx| sink.borrow_mut().push(ctx.clone()));
-    seen
 }
 
 /// L1: `call_soon(cb, 'hello', 'world')` then `run_forever`, cb calls `stop()`.
@@ -168,7 +164,7 @@ fn threadsafe_callbacks_from_one_thread_run_in_submission_order() {
 #[test]
 fn k9_panicking_callback_is_reported_and_the_loop_survives() {
     let lp = EventLoop::new().unwrap();
-    let seen = recording_handler(&lp);
+    let seen = record_reports(&lp);
     let after = Rc::new(Cell::new(0));
     lp.call_soon(|| panic!("boom in callback")).unwrap();
     let count = after.clone();
@@ -244,7 +240,7 @@ fn k9_panicking_exception_handler_does_not_take_the_loop_down() {
 #[test]
 fn reset_exception_handler_stops_calling_the_custom_handler() {
     let lp = EventLoop::new().unwrap();
-    let seen = recording_handler(&lp);
+    let seen = record_reports(&lp);
     lp.call_exception_handler(ExceptionContext::from_message("custom"));
     assert_eq!(seen.borrow().len(), 1);
     assert_eq!(seen.borrow()[0].message, "custom");

@@ -3,28 +3,14 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use loop_core::{EventLoop, RunError, get_running_loop, sleep, yield_now};
 
-/// Sets its flag when dropped: how a test sees that a task's future was dropped (cancelled).
-struct DropGuard(Arc<AtomicBool>);
+mod common;
 
-impl Drop for DropGuard {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-}
-
-fn flag() -> Arc<AtomicBool> {
-    Arc::new(AtomicBool::new(false))
-}
-
-fn is_set(flag: &AtomicBool) -> bool {
-    flag.load(Ordering::SeqCst)
-}
+use common::{DropFlag, flag, is_set};
 
 /// L1: `call_soon(cb, 'hello', 'world')`, then `run_forever` where cb calls `stop()`.
 #[test]
@@ -186,7 +172,7 @@ fn l11_closed_loop_refuses_to_run_or_schedule() {
 
     // Spawning gives a task that is already cancelled, and its future is dropped at once.
     let dropped = flag();
-    let guard = DropGuard(dropped.clone());
+    let guard = DropFlag(dropped.clone());
     let task = lp.spawn(async move {
         let _guard = guard;
         7
@@ -344,9 +330,9 @@ fn close_cancels_leftover_tasks() {
     let lp = EventLoop::new().unwrap();
     let (pending_dropped, sleeping_dropped, unstarted_dropped) = (flag(), flag(), flag());
     let (g1, g2, g3) = (
-        DropGuard(pending_dropped.clone()),
-        DropGuard(sleeping_dropped.clone()),
-        DropGuard(unstarted_dropped.clone()),
+        DropFlag(pending_dropped.clone()),
+        DropFlag(sleeping_dropped.clone()),
+        DropFlag(unstarted_dropped.clone()),
     );
     let started = Rc::new(Cell::new(0));
     let (s1, s2) = (started.clone(), started.clone());
@@ -378,7 +364,7 @@ fn close_cancels_leftover_tasks() {
         std::future::pending::<()>().await;
     });
     let callback_dropped = flag();
-    let callback_guard = DropGuard(callback_dropped.clone());
+    let callback_guard = DropFlag(callback_dropped.clone());
     lp.call_later(Duration::from_secs(3600), move || drop(callback_guard))
         .unwrap();
     assert_eq!(lp.live_tasks(), 3);
@@ -414,7 +400,7 @@ fn close_cancels_leftover_tasks() {
 #[test]
 fn dropping_the_loop_cancels_leftover_tasks() {
     let dropped = flag();
-    let guard = DropGuard(dropped.clone());
+    let guard = DropFlag(dropped.clone());
     let lp = EventLoop::new().unwrap();
     let task = lp.spawn(async move {
         let _guard = guard;
@@ -433,7 +419,7 @@ fn dropping_the_loop_cancels_leftover_tasks() {
 fn run_cancels_a_detached_sleeping_task() {
     let (started, finished, dropped) = (flag(), flag(), flag());
     let (started_in, finished_in) = (started.clone(), finished.clone());
-    let guard = DropGuard(dropped.clone());
+    let guard = DropFlag(dropped.clone());
     let begin = Instant::now();
     let out = loop_core::run(async move {
         let lp = get_running_loop().unwrap();

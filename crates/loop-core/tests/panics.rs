@@ -4,36 +4,16 @@
 //! asyncio's analogue is an exception escaping a task: the awaiter re-raises it, and a task
 //! exception nobody retrieves is logged as "Task exception was never retrieved".
 
-use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use loop_core::{
-    EventLoop, ExceptionContext, JoinError, TaskBuilder, get_running_loop, sleep, yield_now,
-};
+use loop_core::{EventLoop, JoinError, TaskBuilder, get_running_loop, sleep, yield_now};
 
-type Reports = Rc<RefCell<Vec<ExceptionContext>>>;
+mod common;
 
-/// Installs a handler that records every report.
-fn record_reports(lp: &EventLoop) -> Reports {
-    let reports: Reports = Rc::new(RefCell::new(Vec::new()));
-    let sink = reports.clone();
-    lp.set_exception_handler(move |ctx| sink.borrow_mut().push(ctx.clone()));
-    reports
-}
-
-async fn turns_until(mut cond: impl FnMut() -> bool, max: usize) -> bool {
-    for _ in 0..max {
-        if cond() {
-            return true;
-        }
-        yield_now().await;
-    }
-    cond()
-}
+use common::{PanicOnDrop, in_subprocess, record_reports, turns_until};
 
 fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
@@ -42,56 +22,6 @@ fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
         s.clone()
     } else {
         String::from("<non-string payload>")
-    }
-}
-
-/// Runs `scenario` in a child process (this test binary, filtered to `test_name`), so that a
-/// scenario that aborts the process fails only its own test. Returns the child's stderr.
-fn in_subprocess(test_name: &str, scenario: impl FnOnce()) -> String {
-    const CHILD: &str = "LOOP_CORE_PANICS_CHILD";
-    if std::env::var_os(CHILD).is_some() {
-        scenario();
-        return String::new();
-    }
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([test_name, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD, "1")
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .unwrap();
-    let stderr = without_backtrace(&out.stderr);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("1 passed"),
-        "the scenario failed or took the process down ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        out.status
-    );
-    stderr
-}
-
-/// The child's stderr without backtrace frames (an abort prints a full backtrace).
-fn without_backtrace(stderr: &[u8]) -> String {
-    String::from_utf8_lossy(stderr)
-        .lines()
-        .filter(|line| {
-            let t = line.trim_start();
-            let frame = t
-                .split_once(':')
-                .is_some_and(|(n, _)| n.parse::<u32>().is_ok());
-            !(frame || t.starts_with("at "))
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Panics when dropped: a cleanup that fails during cancellation.
-struct PanicOnDrop(&'static str);
-
-impl Drop for PanicOnDrop {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            panic!("{}", self.0);
-        }
     }
 }
 

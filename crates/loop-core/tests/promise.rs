@@ -11,24 +11,9 @@ use std::time::{Duration, Instant};
 
 use loop_core::{EventLoop, ExceptionContext, PromiseError, sleep, yield_now};
 
-type Reports = Rc<RefCell<Vec<ExceptionContext>>>;
+mod common;
 
-fn record_reports(lp: &EventLoop) -> Reports {
-    let reports: Reports = Rc::new(RefCell::new(Vec::new()));
-    let sink = reports.clone();
-    lp.set_exception_handler(move |ctx| sink.borrow_mut().push(ctx.clone()));
-    reports
-}
-
-async fn turns_until(mut cond: impl FnMut() -> bool, max: usize) -> bool {
-    for _ in 0..max {
-        if cond() {
-            return true;
-        }
-        yield_now().await;
-    }
-    cond()
-}
+use common::{record_reports, turns_until};
 
 /// F1: pending result is an error; set once; later sets and cancel fail.
 #[test]

@@ -3,39 +3,16 @@
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use loop_core::{
     EventLoop, ExceptionContext, RunError, get_running_loop, run, sleep, spawn, yield_now,
 };
 
-struct DropFlag(Arc<AtomicBool>);
+mod common;
 
-impl Drop for DropFlag {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-}
-
-fn flag() -> Arc<AtomicBool> {
-    Arc::new(AtomicBool::new(false))
-}
-
-fn is_set(flag: &AtomicBool) -> bool {
-    flag.load(Ordering::SeqCst)
-}
-
-async fn turns_until(mut cond: impl FnMut() -> bool, max: usize) -> bool {
-    for _ in 0..max {
-        if cond() {
-            return true;
-        }
-        yield_now().await;
-    }
-    cond()
-}
+use common::{DropFlag, PanicOnDrop, flag, in_subprocess, is_set, turns_until};
 
 #[test]
 fn run_returns_mains_value() {
@@ -206,56 +183,18 @@ fn close_cancels_leftover_tasks() {
     assert!(matches!(lp.block_on(async {}), Err(RunError::Closed)));
 }
 
-/// The child's stderr without backtrace frames (an abort prints a full backtrace).
-fn without_backtrace(stderr: &[u8]) -> String {
-    String::from_utf8_lossy(stderr)
-        .lines()
-        .filter(|line| {
-            let t = line.trim_start();
-            let frame = t
-                .split_once(':')
-                .is_some_and(|(n, _)| n.parse::<u32>().is_ok());
-            !(frame || t.starts_with("at "))
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Panics when dropped: a cleanup that fails during the shutdown cancellation.
-struct PanicOnDrop(&'static str);
-
-impl Drop for PanicOnDrop {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            panic!("{}", self.0);
-        }
-    }
-}
-
 /// K6, second part: a leftover task whose cancellation fails (its `Drop` panics) is reported
 /// to the exception handler; `run` itself still returns main's value.
 #[test]
 fn k6_a_panic_while_cancelling_a_leftover_task_is_reported_not_propagated() {
-    const CHILD: &str = "LOOP_CORE_RUN_CHILD";
-    const NAME: &str = "k6_a_panic_while_cancelling_a_leftover_task_is_reported_not_propagated";
-    if std::env::var_os(CHILD).is_none() {
-        // The scenario may abort the process; run it in a child so only this test fails.
-        let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args([NAME, "--exact", "--nocapture", "--test-threads=1"])
-            .env(CHILD, "1")
-            .env("RUST_BACKTRACE", "0")
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success() && stdout.contains("1 passed"),
-            "the scenario failed or took the process down ({}):\n--- stdout\n{stdout}\n--- stderr\n{}",
-            out.status,
-            without_backtrace(&out.stderr)
-        );
-        return;
-    }
+    // The scenario may abort the process; run it in a child so only this test fails.
+    in_subprocess(
+        "k6_a_panic_while_cancelling_a_leftover_task_is_reported_not_propagated",
+        k6_panic_while_cancelling_a_leftover_task,
+    );
+}
 
+fn k6_panic_while_cancelling_a_leftover_task() {
     let reports: Rc<RefCell<Vec<ExceptionContext>>> = Rc::default();
     let sink = reports.clone();
     let started = flag();

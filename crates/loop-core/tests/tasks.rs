@@ -9,39 +9,14 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use loop_core::{EventLoop, JoinError, TaskBuilder, TaskId, current_task, sleep, yield_now};
 
-/// Sets its flag when dropped: stands in for asyncio's `except CancelledError: cleanup`.
-struct DropFlag(Arc<AtomicBool>);
+mod common;
 
-impl Drop for DropFlag {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-}
-
-fn flag() -> Arc<AtomicBool> {
-    Arc::new(AtomicBool::new(false))
-}
-
-fn is_set(flag: &AtomicBool) -> bool {
-    flag.load(Ordering::SeqCst)
-}
-
-/// Yields (one loop turn each) until `cond` holds, at most `max` times; returns `cond()`.
-async fn turns_until(mut cond: impl FnMut() -> bool, max: usize) -> bool {
-    for _ in 0..max {
-        if cond() {
-            return true;
-        }
-        yield_now().await;
-    }
-    cond()
-}
+use common::{DropFlag, flag, is_set, turns_until};
 
 #[test]
 fn spawn_result_is_returned_by_awaiting_the_handle() {

@@ -11,22 +11,12 @@ use futures_lite::StreamExt;
 use futures_lite::future::{or, poll_fn, poll_once};
 use loop_core::{EventLoop, Timer, TimerHandle, sleep, sleep_until, yield_now};
 
+mod common;
+
+use common::watchdog;
+
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
-}
-
-/// A timer that stops the loop after `after`, so that a broken test fails instead of hanging.
-/// Returns the handle (cancel it once the test's own stop came) and a flag set if it fired.
-fn watchdog(lp: &EventLoop, after: Duration) -> (TimerHandle, Rc<Cell<bool>>) {
-    let fired = Rc::new(Cell::new(false));
-    let (flag, inner) = (fired.clone(), (**lp).clone());
-    let handle = lp
-        .call_later(after, move || {
-            flag.set(true);
-            inner.stop();
-        })
-        .unwrap();
-    (handle, fired)
 }
 
 /// L3: `call_at(now - 1s, 'a')`, then `call_at(now - 2s, 'b')`, one tick: `['b', 'a']`.
