@@ -168,10 +168,11 @@ impl Core {
         loop {
             self.turns.set(self.turns.get() + 1);
             self.run_batch();
+            // Cross-thread work needs no check here: `push_job` takes it first whenever local
+            // work is queued, and the next maintenance point takes the rest.
             if self.stopping.get()
                 || self.jobs_since_io.get() >= IO_INTERVAL
                 || self.ready.borrow().is_empty()
-                || self.shared.has_remote_work()
                 || main.is_some_and(|m| m.woken.load(Ordering::Relaxed))
             {
                 break;
