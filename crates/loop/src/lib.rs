@@ -1,7 +1,12 @@
 //! evloop: Python's asyncio rebuilt for Rust.
 //!
-//! This crate holds no logic: it re-exports the workspace's crates so that users depend on one.
-//! Today that is [`loop_core`], the event loop, whose items are also available at the root.
+//! This crate holds no logic: it re-exports the workspace's crates so that users depend on one:
+//! [`loop_core`], the event loop, whose items are also available at the root, and behind
+//! features:
+//!
+//! | feature | module | crate |
+//! |---|---|---|
+//! | `sync` (default) | [`sync`] | `loop-sync`: locks, events, semaphores, queues |
 //!
 //! # Examples
 //!
@@ -22,3 +27,8 @@ pub use loop_core::*;
 
 /// The event loop crate itself, for paths like `evloop::core::Poller`.
 pub use loop_core as core;
+
+/// Synchronization primitives and queues (the `loop-sync` crate; feature `sync`, on by default).
+#[cfg(feature = "sync")]
+#[doc(inline)]
+pub use loop_sync as sync;

@@ -1,0 +1,8 @@
+//! asyncio's synchronization primitives and queues, for any executor and across threads.
+//!
+//! asyncio's locks and queues work only inside one event loop. These work on any executor
+//! (evloop, tokio, smol, `futures_lite::future::block_on`) and between threads: they are built
+//! on `event-listener` for waiting and `concurrent-queue` where a lock-free queue fits.
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+#![doc(test(attr(deny(warnings, rust_2018_idioms))))]
