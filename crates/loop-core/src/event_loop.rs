@@ -29,11 +29,12 @@ use std::time::{Duration, Instant};
 use async_task::Runnable;
 
 use crate::arena::Arena;
+use crate::builder::{EventLoopBuilder, Options};
 use crate::context::{self, Entered, TaskScope};
 use crate::error::{Closed, NoRunningLoop, RunError, panic_message};
 use crate::exception::{ExceptionContext, default_exception_handler};
 use crate::handle::{LoopHandle, Remote, Shared};
-use crate::poller::{DefaultPoller, Events, Poller};
+use crate::poller::{Events, Poller};
 use crate::promise::Promise;
 use crate::reactor::Reactor;
 use crate::task::{Task, TaskInfo, spawn_local, spawn_send};
@@ -75,6 +76,11 @@ pub(crate) struct Core {
     stopping: Cell<bool>,
     closed: Cell<bool>,
     epoch: Instant,
+    /// The virtual clock's time, when the loop has one (else the loop reads `Instant::now()`).
+    virtual_now: Option<Cell<Nanos>>,
+    /// In debug mode, the duration past which a callback or task poll is reported.
+    slow_callback: Cell<Option<Duration>>,
+    slow_callback_duration: Cell<Duration>,
     turns: Cell<u64>,
     jobs_since_io: Cell<usize>,
     handler: RefCell<Option<Handler>>,
@@ -105,7 +111,26 @@ impl Wake for MainWake {
 
 impl Core {
     fn now_nanos(&self) -> Nanos {
-        self.to_nanos(Instant::now())
+        match &self.virtual_now {
+            Some(now) => now.get(),
+            None => self.to_nanos(Instant::now()),
+        }
+    }
+
+    /// The loop's time: the real clock, or the virtual one.
+    pub(crate) fn now(&self) -> Instant {
+        match &self.virtual_now {
+            Some(now) => self.from_nanos(now.get()),
+            None => Instant::now(),
+        }
+    }
+
+    fn from_nanos(&self, nanos: Nanos) -> Instant {
+        if nanos >= EPOCH_OFFSET {
+            self.epoch + Duration::from_nanos(nanos - EPOCH_OFFSET)
+        } else {
+            self.epoch - Duration::from_nanos(EPOCH_OFFSET - nanos)
+        }
     }
 
     pub(crate) fn to_nanos(&self, when: Instant) -> Nanos {
@@ -156,11 +181,20 @@ impl Core {
                 self.poll_io(Some(Duration::ZERO), main);
             }
         } else {
-            let timeout =
-                self.timers.borrow().next_deadline().map(|deadline| {
-                    Duration::from_nanos(deadline.saturating_sub(self.now_nanos()))
-                });
-            self.poll_io(timeout, main);
+            let next = self.timers.borrow().next_deadline();
+            match (&self.virtual_now, next) {
+                // Nothing is ready: virtual time jumps straight to the next timer.
+                (Some(now), Some(deadline)) => {
+                    now.set(now.get().max(deadline));
+                    self.poll_io(Some(Duration::ZERO), main);
+                }
+                _ => {
+                    let timeout = next.map(|deadline| {
+                        Duration::from_nanos(deadline.saturating_sub(self.now_nanos()))
+                    });
+                    self.poll_io(timeout, main);
+                }
+            }
         }
         self.fire_due_timers();
         // Batches run back to back until something needs the loop: I/O and timers are looked at
@@ -252,6 +286,32 @@ impl Core {
     }
 
     fn run_job(&self, job: Job) {
+        match self.slow_callback.get() {
+            None => self.run_job_untimed(job),
+            Some(threshold) => self.run_job_timed(job, threshold),
+        }
+    }
+
+    /// Debug mode: runs `job` and reports it if it took longer than `threshold`.
+    fn run_job_timed(&self, job: Job, threshold: Duration) {
+        let task = match &job {
+            Job::Task(runnable) => Some(runnable.metadata().clone()),
+            Job::Call(_) => None,
+        };
+        let start = Instant::now();
+        self.run_job_untimed(job);
+        let took = start.elapsed();
+        if took >= threshold {
+            let what = match &task {
+                Some(info) => format!("task {info} (id {})", info.id()),
+                None => "a callback".to_owned(),
+            };
+            let message = format!("Executing {what} took {:.3} seconds", took.as_secs_f64());
+            self.report(ExceptionContext::new(&message, None, task));
+        }
+    }
+
+    fn run_job_untimed(&self, job: Job) {
         let outcome = match job {
             Job::Task(runnable) => {
                 let _scope = TaskScope::new(runnable.metadata());
@@ -386,7 +446,67 @@ impl Loop {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn time(&self) -> Instant {
-        Instant::now()
+        self.core.now()
+    }
+
+    /// Whether debug mode is on (see [`EventLoopBuilder`]).
+    ///
+    /// ```
+    /// let lp = loop_core::EventLoop::builder().debug(false).build()?;
+    /// assert!(!lp.is_debug());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn is_debug(&self) -> bool {
+        self.core.slow_callback.get().is_some()
+    }
+
+    /// Turns debug mode on or off.
+    ///
+    /// ```
+    /// let lp = loop_core::EventLoop::builder().debug(false).build()?;
+    /// lp.set_debug(true);
+    /// assert!(lp.is_debug());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_debug(&self, enabled: bool) {
+        let threshold = self.core.slow_callback_duration.get();
+        self.core.slow_callback.set(enabled.then_some(threshold));
+    }
+
+    /// How long a callback or task poll may take before debug mode reports it.
+    ///
+    /// ```
+    /// let lp = loop_core::EventLoop::new()?;
+    /// assert_eq!(lp.slow_callback_duration(), std::time::Duration::from_millis(100));
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn slow_callback_duration(&self) -> Duration {
+        self.core.slow_callback_duration.get()
+    }
+
+    /// Sets the duration past which debug mode reports a callback or task poll.
+    ///
+    /// ```
+    /// let lp = loop_core::EventLoop::new()?;
+    /// lp.set_slow_callback_duration(std::time::Duration::from_millis(5));
+    /// assert_eq!(lp.slow_callback_duration(), std::time::Duration::from_millis(5));
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_slow_callback_duration(&self, threshold: Duration) {
+        self.core.slow_callback_duration.set(threshold);
+        if self.is_debug() {
+            self.core.slow_callback.set(Some(threshold));
+        }
+    }
+
+    /// Whether the loop runs on a virtual clock (see [`EventLoopBuilder::virtual_clock`]).
+    ///
+    /// ```
+    /// assert!(!loop_core::EventLoop::new()?.has_virtual_clock());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn has_virtual_clock(&self) -> bool {
+        self.core.virtual_now.is_some()
     }
 
     /// Queues `callback` to run on a later turn, after everything already queued (FIFO).
@@ -458,7 +578,10 @@ impl Loop {
         delay: Duration,
         callback: impl FnOnce() + 'static,
     ) -> Result<TimerHandle, Closed> {
-        let when = self.time().checked_add(delay).unwrap_or_else(far_future);
+        let when = self
+            .time()
+            .checked_add(delay)
+            .unwrap_or_else(|| far_future(self.time()));
         self.call_at(when, callback)
     }
 
@@ -791,9 +914,14 @@ impl Loop {
     }
 }
 
-fn far_future() -> Instant {
-    // About 30 years: later than any real deadline, early enough not to overflow.
-    Instant::now() + Duration::from_secs(30 * 365 * 24 * 3600)
+/// About 30 years after `now`: later than any real deadline, early enough not to overflow.
+pub(crate) fn far_future(now: Instant) -> Instant {
+    now + Duration::from_secs(30 * 365 * 24 * 3600)
+}
+
+/// The running loop's time (virtual or real), or the real time outside a loop.
+pub(crate) fn loop_now() -> Instant {
+    context::with_core(|core| core.map_or_else(Instant::now, Core::now))
 }
 
 impl fmt::Debug for Loop {
@@ -871,7 +999,7 @@ impl EventLoop {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn new() -> io::Result<EventLoop> {
-        Ok(EventLoop::with_poller(DefaultPoller::new()?))
+        EventLoopBuilder::new().build()
     }
 
     /// A loop on any [`Poller`]. See the trait's docs for an example poller.
@@ -882,9 +1010,27 @@ impl EventLoop {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn with_poller(poller: impl Poller) -> EventLoop {
+        EventLoopBuilder::new()
+            .poller(poller)
+            .build()
+            .expect("a given poller needs no OS call")
+    }
+
+    /// A builder for a loop with debug mode, a virtual clock, or a chosen poller.
+    ///
+    /// ```
+    /// let lp = loop_core::EventLoop::builder().debug(true).build()?;
+    /// assert!(lp.is_debug());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn builder() -> EventLoopBuilder {
+        EventLoopBuilder::new()
+    }
+
+    pub(crate) fn from_parts(poller: Box<dyn Poller>, options: Options) -> EventLoop {
         let edge = poller.supports_edge();
         let level = poller.supports_level();
-        let shared = Arc::new(Shared::new(Box::new(poller)));
+        let shared = Arc::new(Shared::new(poller));
         let core = Core {
             id: shared.id,
             shared,
@@ -896,6 +1042,9 @@ impl EventLoop {
             stopping: Cell::new(false),
             closed: Cell::new(false),
             epoch: Instant::now(),
+            virtual_now: options.virtual_clock.then(|| Cell::new(EPOCH_OFFSET)),
+            slow_callback: Cell::new(options.slow_callback),
+            slow_callback_duration: Cell::new(options.slow_callback_duration),
             turns: Cell::new(0),
             jobs_since_io: Cell::new(0),
             handler: RefCell::new(None),

@@ -81,6 +81,7 @@
 
 mod arena;
 mod blocking;
+mod builder;
 mod context;
 mod error;
 mod event_loop;
@@ -96,6 +97,7 @@ mod timer;
 mod timers;
 
 pub use crate::blocking::unblock;
+pub use crate::builder::{DEBUG_ENV, EventLoopBuilder};
 pub use crate::error::{
     Closed, InvalidStateError, JoinError, NoRunningLoop, PromiseError, RunError,
 };

@@ -13,7 +13,7 @@ use futures_lite::Stream;
 
 use crate::arena::Key;
 use crate::context;
-use crate::event_loop::{Core, TimerAction};
+use crate::event_loop::{Core, TimerAction, loop_now};
 
 /// Completes after `duration`. The deadline is fixed when `sleep` is called.
 ///
@@ -91,7 +91,7 @@ impl Timer {
     /// assert!(t.deadline().is_some());
     /// ```
     pub fn after(duration: Duration) -> Timer {
-        match Instant::now().checked_add(duration) {
+        match loop_now().checked_add(duration) {
             Some(when) => Timer::at(when),
             None => Timer::never(),
         }
@@ -123,7 +123,7 @@ impl Timer {
     /// assert!(t.deadline().is_some());
     /// ```
     pub fn interval(period: Duration) -> Timer {
-        Timer::interval_at(Instant::now() + period, period)
+        Timer::interval_at(loop_now() + period, period)
     }
 
     /// Fires at `start` and every `period` after.
@@ -193,7 +193,7 @@ impl Timer {
     /// assert!(t.deadline().is_some());
     /// ```
     pub fn set_after(&mut self, duration: Duration) {
-        match Instant::now().checked_add(duration) {
+        match loop_now().checked_add(duration) {
             Some(when) => self.set_at(when),
             None => {
                 self.unregister();
@@ -248,7 +248,7 @@ impl Timer {
             self.when = None;
             self.finished = true;
         } else {
-            let now = Instant::now();
+            let now = loop_now();
             let mut next = fired + self.period;
             if next <= now {
                 let behind = (now - fired).as_nanos();
