@@ -61,6 +61,12 @@ impl FifoLock {
         self.state.load(SeqCst) & LOCKED != 0
     }
 
+    /// Whether the lock is free and nobody waits: the only state in which `try_lock` succeeds.
+    #[inline]
+    pub(crate) fn is_idle(&self) -> bool {
+        self.state.load(SeqCst) == 0
+    }
+
     /// Releases the lock, handing it to the first waiter if there is one.
     ///
     /// Must only be called by the owner.

@@ -9,5 +9,11 @@
 
 mod fifo;
 mod mutex;
+mod raw_semaphore;
+mod semaphore;
 
 pub use crate::mutex::{Lock, LockOwned, Mutex, MutexGuard, OwnedMutexGuard};
+pub use crate::semaphore::{
+    Acquire, AcquireOwned, BoundedSemaphore, OwnedSemaphorePermit, ReleaseError, Semaphore,
+    SemaphorePermit,
+};
