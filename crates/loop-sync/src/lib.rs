@@ -10,9 +10,11 @@
 mod fifo;
 mod mutex;
 mod raw_semaphore;
+mod rwlock;
 mod semaphore;
 
 pub use crate::mutex::{Lock, LockOwned, Mutex, MutexGuard, OwnedMutexGuard};
+pub use crate::rwlock::{RwLock, RwLockRead, RwLockReadGuard, RwLockWrite, RwLockWriteGuard};
 pub use crate::semaphore::{
     Acquire, AcquireOwned, BoundedSemaphore, OwnedSemaphorePermit, ReleaseError, Semaphore,
     SemaphorePermit,
