@@ -7,12 +7,14 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 #![doc(test(attr(deny(warnings, rust_2018_idioms))))]
 
+mod event;
 mod fifo;
 mod mutex;
 mod raw_semaphore;
 mod rwlock;
 mod semaphore;
 
+pub use crate::event::{Event, EventWait};
 pub use crate::mutex::{Lock, LockOwned, Mutex, MutexGuard, OwnedMutexGuard};
 pub use crate::rwlock::{RwLock, RwLockRead, RwLockReadGuard, RwLockWrite, RwLockWriteGuard};
 pub use crate::semaphore::{
