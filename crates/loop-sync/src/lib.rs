@@ -7,6 +7,7 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 #![doc(test(attr(deny(warnings, rust_2018_idioms))))]
 
+mod condition;
 mod event;
 mod fifo;
 mod mutex;
@@ -14,6 +15,7 @@ mod raw_semaphore;
 mod rwlock;
 mod semaphore;
 
+pub use crate::condition::{Condition, ConditionWait};
 pub use crate::event::{Event, EventWait};
 pub use crate::mutex::{Lock, LockOwned, Mutex, MutexGuard, OwnedMutexGuard};
 pub use crate::rwlock::{RwLock, RwLockRead, RwLockReadGuard, RwLockWrite, RwLockWriteGuard};
