@@ -120,12 +120,12 @@ impl Core {
     /// The loop's time: the real clock, or the virtual one.
     pub(crate) fn now(&self) -> Instant {
         match &self.virtual_now {
-            Some(now) => self.from_nanos(now.get()),
+            Some(now) => self.instant_at(now.get()),
             None => Instant::now(),
         }
     }
 
-    fn from_nanos(&self, nanos: Nanos) -> Instant {
+    fn instant_at(&self, nanos: Nanos) -> Instant {
         if nanos >= EPOCH_OFFSET {
             self.epoch + Duration::from_nanos(nanos - EPOCH_OFFSET)
         } else {

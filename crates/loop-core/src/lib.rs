@@ -80,22 +80,33 @@
 #![doc(test(attr(deny(warnings, rust_2018_idioms))))]
 
 mod arena;
+mod as_completed;
 mod blocking;
 mod builder;
+mod children;
 mod context;
 mod error;
 mod event_loop;
 mod exception;
 mod handle;
 mod io;
+mod join;
 mod poller;
 mod promise;
+mod race;
 mod reactor;
+mod ready_set;
 mod run;
+mod shield;
+mod staggered;
 mod task;
+mod task_group;
+mod timeout;
 mod timer;
 mod timers;
+mod wait;
 
+pub use crate::as_completed::{AsCompleted, as_completed};
 pub use crate::blocking::unblock;
 pub use crate::builder::{DEBUG_ENV, EventLoopBuilder};
 pub use crate::error::{
@@ -105,11 +116,18 @@ pub use crate::event_loop::{EventLoop, Loop, get_running_loop};
 pub use crate::exception::{ExceptionContext, default_exception_handler};
 pub use crate::handle::LoopHandle;
 pub use crate::io::{Async, Readable, Writable};
+pub use crate::join::{JoinAll, TryJoinAll, join_all, try_join_all};
 pub use crate::poller::{DefaultPoller, Event, Events, PollMode, Poller};
 pub use crate::promise::{CallbackId, Promise};
+pub use crate::race::{Race, race};
 pub use crate::run::run;
+pub use crate::shield::{Shielded, shield};
+pub use crate::staggered::staggered_race;
 pub use crate::task::{Task, TaskBuilder, TaskId, TaskInfo, current_task};
-pub use crate::timer::{Timer, TimerHandle, sleep, sleep_until};
+pub use crate::task_group::{GroupClosed, GroupError, GroupSpawner, TaskGroup};
+pub use crate::timeout::{Elapsed, Timeout, timeout, timeout_at};
+pub use crate::timer::{MissedTick, Timer, TimerHandle, interval, sleep, sleep_until};
+pub use crate::wait::{ReturnWhen, Wait, WaitOutcome, wait};
 
 use std::future::Future;
 

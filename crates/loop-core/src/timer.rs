@@ -15,6 +15,35 @@ use crate::arena::Key;
 use crate::context;
 use crate::event_loop::{Core, TimerAction, loop_now};
 
+/// What an interval [`Timer`] does when the loop was too busy to see some of its ticks.
+///
+/// ```
+/// assert_eq!(loop_core::MissedTick::default(), loop_core::MissedTick::Skip);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissedTick {
+    /// Fire the missed ticks at once, one after another, then keep the original schedule.
+    Burst,
+    /// Fire once now, then one period after each tick actually seen.
+    Delay,
+    /// Fire once now, then carry on at the next tick of the original schedule.
+    #[default]
+    Skip,
+}
+
+/// Fires every `period`, the first time one period from now (see [`Timer::interval`]).
+///
+/// ```
+/// use futures_lite::StreamExt;
+/// let lp = loop_core::EventLoop::new()?;
+/// let n = lp.block_on(loop_core::interval(std::time::Duration::from_millis(1)).take(2).count()).unwrap();
+/// assert_eq!(n, 2);
+/// # std::io::Result::Ok(())
+/// ```
+pub fn interval(period: Duration) -> Timer {
+    Timer::interval(period)
+}
+
 /// Completes after `duration`. The deadline is fixed when `sleep` is called.
 ///
 /// # Panics
@@ -79,6 +108,7 @@ pub fn sleep_until(deadline: Instant) -> Timer {
 pub struct Timer {
     when: Option<Instant>,
     period: Duration,
+    missed_tick: MissedTick,
     finished: bool,
     registration: Option<(u64, Key)>,
 }
@@ -107,6 +137,7 @@ impl Timer {
         Timer {
             when: Some(deadline),
             period: Duration::ZERO,
+            missed_tick: MissedTick::Skip,
             finished: false,
             registration: None,
         }
@@ -142,6 +173,7 @@ impl Timer {
         Timer {
             when: Some(start),
             period,
+            missed_tick: MissedTick::Skip,
             finished: false,
             registration: None,
         }
@@ -156,9 +188,23 @@ impl Timer {
         Timer {
             when: None,
             period: Duration::ZERO,
+            missed_tick: MissedTick::Skip,
             finished: false,
             registration: None,
         }
+    }
+
+    /// What an interval does about ticks it missed while the loop was busy (default
+    /// [`MissedTick::Skip`]).
+    ///
+    /// ```
+    /// use loop_core::{MissedTick, Timer};
+    /// let t = Timer::interval(std::time::Duration::from_millis(10)).missed_tick(MissedTick::Burst);
+    /// # drop(t);
+    /// ```
+    pub fn missed_tick(mut self, policy: MissedTick) -> Timer {
+        self.missed_tick = policy;
+        self
     }
 
     /// When the timer fires next, if ever.
@@ -249,14 +295,17 @@ impl Timer {
             self.finished = true;
         } else {
             let now = loop_now();
-            let mut next = fired + self.period;
-            if next <= now {
-                let behind = (now - fired).as_nanos();
-                let period = self.period.as_nanos();
-                let periods = (behind / period + 1).min(u32::MAX as u128) as u32;
-                next = fired + self.period * periods;
-            }
-            self.when = Some(next);
+            let next = fired + self.period;
+            self.when = Some(match self.missed_tick {
+                MissedTick::Burst => next,
+                MissedTick::Delay if next <= now => now + self.period,
+                MissedTick::Skip if next <= now => {
+                    let behind = (now - fired).as_nanos();
+                    let periods = behind / self.period.as_nanos() + 1;
+                    fired + self.period * periods.min(u32::MAX as u128) as u32
+                }
+                MissedTick::Delay | MissedTick::Skip => next,
+            });
         }
         fired
     }

@@ -1,0 +1,152 @@
+//! [`timeout`] and [`timeout_at`]: a deadline for any future.
+
+use std::error::Error;
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use pin_project_lite::pin_project;
+
+use crate::timer::Timer;
+
+/// The deadline of a [`timeout`] passed first.
+///
+/// ```
+/// let err = loop_core::Elapsed;
+/// assert_eq!(err.to_string(), "deadline has elapsed");
+/// assert_eq!(std::io::Error::from(err).kind(), std::io::ErrorKind::TimedOut);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Elapsed;
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("deadline has elapsed")
+    }
+}
+
+impl Error for Elapsed {}
+
+impl From<Elapsed> for io::Error {
+    fn from(e: Elapsed) -> io::Error {
+        io::Error::new(io::ErrorKind::TimedOut, e)
+    }
+}
+
+/// Runs `future` for at most `duration`: its output, or [`Elapsed`] once the time is up, at which
+/// point the future is dropped (asyncio's `wait_for` / `timeout`).
+///
+/// The future is polled before the deadline is checked, so a future that is ready at once
+/// always succeeds, and a timeout that never fires costs one clock read and no timer.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let lp = loop_core::EventLoop::new()?;
+/// lp.block_on(async {
+///     let slow = loop_core::sleep(Duration::from_secs(60));
+///     assert!(loop_core::timeout(Duration::from_millis(5), slow).await.is_err());
+///     assert_eq!(loop_core::timeout(Duration::from_secs(5), async { 7 }).await, Ok(7));
+/// }).unwrap();
+/// # std::io::Result::Ok(())
+/// ```
+#[doc(alias = "wait_for")]
+pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
+    Timeout {
+        future: future.into_future(),
+        timer: Timer::after(duration),
+    }
+}
+
+/// Like [`timeout`], with an absolute deadline.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let lp = loop_core::EventLoop::new()?;
+/// let deadline = lp.time() + Duration::from_millis(5);
+/// let out = lp.block_on(loop_core::timeout_at(deadline, std::future::pending::<()>())).unwrap();
+/// assert_eq!(out, Err(loop_core::Elapsed));
+/// # std::io::Result::Ok(())
+/// ```
+pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::IntoFuture> {
+    Timeout {
+        future: future.into_future(),
+        timer: Timer::at(deadline),
+    }
+}
+
+pin_project! {
+    /// Future of [`timeout`] and [`timeout_at`].
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Timeout<F> {
+        #[pin]
+        future: F,
+        timer: Timer,
+    }
+}
+
+impl<F> Timeout<F> {
+    /// The deadline, or `None` if it was removed.
+    ///
+    /// ```
+    /// let t = loop_core::timeout(std::time::Duration::from_secs(1), async {});
+    /// assert!(t.deadline().is_some());
+    /// ```
+    pub fn deadline(&self) -> Option<Instant> {
+        self.timer.deadline()
+    }
+
+    /// Moves the deadline, or removes it with `None` (asyncio's `Timeout.reschedule`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let lp = loop_core::EventLoop::new()?;
+    /// let out = lp.block_on(async {
+    ///     let mut t = std::pin::pin!(loop_core::timeout(Duration::ZERO, async {
+    ///         loop_core::sleep(Duration::from_millis(2)).await;
+    ///         "finished"
+    ///     }));
+    ///     t.as_mut().reschedule(None); // no deadline any more
+    ///     t.await
+    /// }).unwrap();
+    /// assert_eq!(out, Ok("finished"));
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn reschedule(self: Pin<&mut Self>, deadline: Option<Instant>) {
+        let timer = self.project().timer;
+        match deadline {
+            Some(deadline) => timer.set_at(deadline),
+            None => *timer = Timer::never(),
+        }
+    }
+}
+
+impl<F: Future> Future for Timeout<F> {
+    type Output = Result<F::Output, Elapsed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.future.poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        match Pin::new(this.timer).poll(cx) {
+            Poll::Ready(_) => Poll::Ready(Err(Elapsed)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<F> fmt::Debug for Timeout<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timeout")
+            .field("deadline", &self.deadline())
+            .finish()
+    }
+}
