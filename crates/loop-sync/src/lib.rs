@@ -7,6 +7,7 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 #![doc(test(attr(deny(warnings, rust_2018_idioms))))]
 
+mod barrier;
 mod condition;
 mod event;
 mod fifo;
@@ -15,6 +16,7 @@ mod raw_semaphore;
 mod rwlock;
 mod semaphore;
 
+pub use crate::barrier::{Barrier, BarrierWait, BarrierWaitResult, BrokenBarrierError};
 pub use crate::condition::{Condition, ConditionWait};
 pub use crate::event::{Event, EventWait};
 pub use crate::mutex::{Lock, LockOwned, Mutex, MutexGuard, OwnedMutexGuard};
