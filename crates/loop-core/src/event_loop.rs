@@ -987,7 +987,7 @@ impl Drop for Running<'_> {
 }
 
 impl EventLoop {
-    /// A loop on the [`DefaultPoller`].
+    /// A loop on the [`DefaultPoller`](crate::DefaultPoller).
     ///
     /// # Errors
     ///

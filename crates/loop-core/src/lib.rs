@@ -32,6 +32,10 @@
 //! - the timer store: `timers.rs` (an indexed heap; equal deadlines fire in FIFO order)
 //! - I/O readiness: `reactor.rs`, and [`Async`] in `io.rs`
 //! - tasks: [`Task`], [`TaskBuilder`], [`current_task`] (`task.rs`); promises: [`Promise`]
+//! - combinators: one file each (`join.rs`, `race.rs`, `wait.rs`, `as_completed.rs`,
+//!   `timeout.rs`, `shield.rs`, `staggered.rs`, `task_group.rs`); their children are polled
+//!   only when woken (`children.rs`, `ready_set.rs`)
+//! - debug mode and the virtual clock: [`EventLoopBuilder`] (`builder.rs`)
 //!
 //! # From asyncio
 //!
@@ -49,6 +53,16 @@
 //! | `add_reader` / `add_writer` | [`Loop::add_reader`], [`Loop::add_writer`] |
 //! | `run_in_executor`, `to_thread` | [`unblock`] |
 //! | `set_exception_handler` | [`Loop::set_exception_handler`] |
+//! | `gather(...)`, `gather(..., return_exceptions=True)` | [`try_join_all`], [`join_all`] |
+//! | `wait(aws, timeout, return_when)` | [`wait`] with [`ReturnWhen`] (never cancels) |
+//! | `wait(FIRST_COMPLETED)` + cancel the rest | [`race`] |
+//! | `as_completed(aws)` | [`as_completed`] (a `Stream`) |
+//! | `wait_for(aw, t)`, `timeout(t)`, `timeout_at(when)` | [`timeout`], [`timeout_at`], [`Timeout::reschedule`] |
+//! | `shield(aw)` | [`shield`] |
+//! | `TaskGroup()` | [`TaskGroup`] (children may spawn more through a [`GroupSpawner`]) |
+//! | `staggered_race(...)` | [`staggered_race`] |
+//! | `set_debug`, `slow_callback_duration`, `PYTHONASYNCIODEBUG` | [`EventLoopBuilder::debug`], [`Loop::set_slow_callback_duration`], `EVLOOP_DEBUG` |
+//! | `test_utils.TestLoop` (virtual time) | [`EventLoopBuilder::virtual_clock`] |
 //!
 //! ## Cancellation
 //!

@@ -9,7 +9,7 @@ use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use evloop::{Async, EventLoop, TaskBuilder};
+use evloop::{Async, EventLoop, TaskBuilder, TaskGroup};
 use futures_lite::{AsyncReadExt, AsyncWriteExt, StreamExt};
 
 fn main() -> io::Result<()> {
@@ -124,6 +124,31 @@ fn main() -> io::Result<()> {
             .unwrap_err();
         std::panic::set_hook(hook);
         println!("8. panics: {err}; loop still running: {}", lp.is_running());
+
+        // 9. Structured concurrency: a TaskGroup waits for its children; the first failure
+        //    cancels the rest. A timeout bounds any future.
+        let group = TaskGroup::new();
+        for (name, ms) in [("fetch", 3u64), ("parse", 1), ("store", 2)] {
+            group
+                .spawn(async move {
+                    evloop::sleep(Duration::from_millis(ms)).await;
+                    Ok::<_, String>(name)
+                })
+                .unwrap();
+        }
+        let done = evloop::timeout(Duration::from_secs(5), group.join()).await;
+        let failing = TaskGroup::<(), _>::new();
+        failing
+            .spawn(async { Err("bad record".to_owned()) })
+            .unwrap();
+        failing.spawn(std::future::pending()).unwrap();
+        let failed = failing.join().await.unwrap_err();
+        let late = evloop::timeout(Duration::from_millis(1), std::future::pending::<()>()).await;
+        println!(
+            "9. task group: {:?}; a failing group: {failed}; a timeout: {}",
+            done.unwrap().unwrap(),
+            late.unwrap_err()
+        );
 
         io::Result::Ok(format!(
             "{} turns, {} live tasks",

@@ -32,3 +32,27 @@ pub use loop_core as core;
 #[cfg(feature = "sync")]
 #[doc(inline)]
 pub use loop_sync as sync;
+
+/// The everyday names, for `use evloop::prelude::*;`.
+///
+/// ```
+/// use evloop::prelude::*;
+/// use std::time::Duration;
+///
+/// let lp = EventLoop::new()?;
+/// let out = lp.block_on(async {
+///     let group = TaskGroup::new();
+///     group.spawn(async { Ok::<_, ()>(1) }).unwrap();
+///     let results = timeout(Duration::from_secs(5), group.join()).await;
+///     results.unwrap().unwrap()
+/// }).unwrap();
+/// assert_eq!(out, [1]);
+/// # std::io::Result::Ok(())
+/// ```
+pub mod prelude {
+    pub use loop_core::{
+        Async, EventLoop, Loop, LoopHandle, Promise, Task, TaskGroup, Timer, as_completed,
+        get_running_loop, join_all, race, run, shield, sleep, sleep_until, spawn, spawn_local,
+        timeout, timeout_at, try_join_all, unblock, yield_now,
+    };
+}
