@@ -12,6 +12,7 @@ mod condition;
 mod event;
 mod fifo;
 mod mutex;
+mod once_cell;
 mod raw_semaphore;
 mod rwlock;
 mod semaphore;
@@ -20,6 +21,7 @@ pub use crate::barrier::{Barrier, BarrierWait, BarrierWaitResult, BrokenBarrierE
 pub use crate::condition::{Condition, ConditionWait};
 pub use crate::event::{Event, EventWait};
 pub use crate::mutex::{Lock, LockOwned, Mutex, MutexGuard, OwnedMutexGuard};
+pub use crate::once_cell::OnceCell;
 pub use crate::rwlock::{RwLock, RwLockRead, RwLockReadGuard, RwLockWrite, RwLockWriteGuard};
 pub use crate::semaphore::{
     Acquire, AcquireOwned, BoundedSemaphore, OwnedSemaphorePermit, ReleaseError, Semaphore,
