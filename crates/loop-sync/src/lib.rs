@@ -13,15 +13,21 @@ mod event;
 mod fifo;
 mod mutex;
 mod once_cell;
+mod queue;
 mod raw_semaphore;
 mod rwlock;
 mod semaphore;
+mod wait_list;
 
 pub use crate::barrier::{Barrier, BarrierWait, BarrierWaitResult, BrokenBarrierError};
 pub use crate::condition::{Condition, ConditionWait};
 pub use crate::event::{Event, EventWait};
 pub use crate::mutex::{Lock, LockOwned, Mutex, MutexGuard, OwnedMutexGuard};
 pub use crate::once_cell::OnceCell;
+pub use crate::queue::{
+    Get, GetError, Join, LifoQueue, PriorityQueue, Put, PutError, Queue, QueueStream,
+    TaskDoneError, TryGetError, TryPutError,
+};
 pub use crate::rwlock::{RwLock, RwLockRead, RwLockReadGuard, RwLockWrite, RwLockWriteGuard};
 pub use crate::semaphore::{
     Acquire, AcquireOwned, BoundedSemaphore, OwnedSemaphorePermit, ReleaseError, Semaphore,
