@@ -12,7 +12,7 @@ use std::fmt;
 ///
 /// let q = Queue::new(1);
 /// q.try_put('a').unwrap();
-/// let err = q.try_put('b').unwrap_err();
+/// let err: TryPutError<char> = q.try_put('b').unwrap_err();
 /// assert!(err.is_full());
 /// assert_eq!(err.into_inner(), 'b');
 /// ```
