@@ -24,6 +24,9 @@ ROWS = [
     "timer_insert_cancel_1m",
     "sleeps_100k",
     "spawn_remote",
+    "task_group_10k",
+    "timeout_ready",
+    "gather_10k",
 ]
 EVLOOP = "evloop"
 PEERS = ["tokio", "async-executor"]

@@ -10,6 +10,12 @@
 //!   tasks are `!Send`-capable local tasks like the other two.
 //! - async-executor: an [`async_executor::LocalExecutor`] driven by `async_io::block_on`.
 //!
+//! The combinator rows use each runtime's own tool for the job, behind [`Rt::task_group`],
+//! [`Rt::timeout`] and [`Rt::join_all`]: evloop's `TaskGroup`, `timeout` and `join_all`; tokio's
+//! `JoinSet`, `time::timeout` and `futures::future::join_all`; and for async-executor (smol's
+//! executor, which has no such tools) the code a smol user writes: spawned tasks whose handles
+//! are awaited, `FutureExt::or` against an `async_io::Timer`, and `futures::future::join_all`.
+//!
 //! Channels are `tokio::sync::oneshot` everywhere (it is runtime-agnostic). `spawn_remote`
 //! spawns `Send` tasks from another thread: evloop's `LoopHandle`, tokio's `Handle`, and an
 //! `Arc<async_executor::Executor>`.
@@ -17,6 +23,7 @@
 //! Each workload's result is checked once before it is timed. `python3 benches/ratios.py`
 //! prints the medians as a table afterwards.
 
+use std::convert::Infallible;
 use std::fmt::Debug;
 use std::future::Future;
 use std::hint::black_box;
@@ -30,6 +37,7 @@ use std::time::Duration;
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, criterion_group, criterion_main};
+use futures_lite::FutureExt;
 use futures_lite::future::poll_once;
 use tokio::sync::oneshot;
 
@@ -55,6 +63,18 @@ const SLEEPERS: usize = 100_000;
 const SLEEP: Duration = Duration::from_millis(1);
 /// Tasks spawned from another thread in `spawn_remote`.
 const REMOTE: usize = 1000;
+/// Children of the group in `task_group_10k`.
+const GROUP: usize = 10_000;
+/// Timeouts awaited one after another in `timeout_ready`, and their (never reached) deadline.
+const TIMEOUTS: usize = 10_000;
+const TIMEOUT: Duration = Duration::from_secs(1);
+/// Futures joined in `gather_10k`.
+const GATHER: usize = 10_000;
+
+/// `0 + 1 + ... + (n - 1)`: what the rows that sum their indices expect.
+const fn sum_below(n: usize) -> usize {
+    n * (n - 1) / 2
+}
 
 // ---------------------------------------------------------------------------------------------
 // The three runtimes behind one interface.
@@ -77,6 +97,24 @@ trait Rt: Clone + 'static {
     fn registered_timers(&self) -> Option<usize> {
         None
     }
+
+    /// Spawns each child as a local task of one group and waits for all of them: their values
+    /// (in any order), or the first error, in which case the other children are cancelled.
+    fn task_group<T, E, F>(
+        &self,
+        children: impl IntoIterator<Item = F>,
+    ) -> impl Future<Output = Result<Vec<T>, E>>
+    where
+        T: 'static,
+        E: 'static,
+        F: Future<Output = Result<T, E>> + 'static;
+    /// `future`'s output, or `None` if `duration` passes first (the future is then dropped).
+    fn timeout<F: Future>(duration: Duration, future: F)
+    -> impl Future<Output = Option<F::Output>>;
+    /// Polls all `futures` concurrently inside the awaiting task; their outputs in order.
+    fn join_all<F: Future>(
+        futures: impl IntoIterator<Item = F>,
+    ) -> impl Future<Output = Vec<F::Output>>;
 }
 
 /// A task handle whose output is a `Result`, unwrapped.
@@ -141,6 +179,32 @@ impl Rt for Ev {
         let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
         digits.parse().ok()
     }
+
+    async fn task_group<T, E, F>(&self, children: impl IntoIterator<Item = F>) -> Result<Vec<T>, E>
+    where
+        T: 'static,
+        E: 'static,
+        F: Future<Output = Result<T, E>> + 'static,
+    {
+        let group = evloop::TaskGroup::new();
+        for child in children {
+            group.spawn(child).expect("the group is open");
+        }
+        group.join().await.map_err(|error| match error {
+            evloop::GroupError::Failed(error) => error,
+            evloop::GroupError::Panicked(payload) => std::panic::resume_unwind(payload),
+        })
+    }
+
+    async fn timeout<F: Future>(duration: Duration, future: F) -> Option<F::Output> {
+        evloop::timeout(duration, future).await.ok()
+    }
+
+    fn join_all<F: Future>(
+        futures: impl IntoIterator<Item = F>,
+    ) -> impl Future<Output = Vec<F::Output>> {
+        evloop::join_all(futures)
+    }
 }
 
 #[derive(Clone)]
@@ -186,6 +250,34 @@ impl Rt for Tok {
     fn yield_now() -> impl Future<Output = ()> {
         tokio::task::yield_now()
     }
+
+    async fn task_group<T, E, F>(&self, children: impl IntoIterator<Item = F>) -> Result<Vec<T>, E>
+    where
+        T: 'static,
+        E: 'static,
+        F: Future<Output = Result<T, E>> + 'static,
+    {
+        let mut set = tokio::task::JoinSet::new();
+        for child in children {
+            set.spawn_local(child);
+        }
+        let mut values = Vec::with_capacity(set.len());
+        while let Some(joined) = set.join_next().await {
+            // An `Err` returns early; dropping the set aborts the other children.
+            values.push(joined.expect("task failed")?);
+        }
+        Ok(values)
+    }
+
+    async fn timeout<F: Future>(duration: Duration, future: F) -> Option<F::Output> {
+        tokio::time::timeout(duration, future).await.ok()
+    }
+
+    fn join_all<F: Future>(
+        futures: impl IntoIterator<Item = F>,
+    ) -> impl Future<Output = Vec<F::Output>> {
+        futures::future::join_all(futures)
+    }
 }
 
 #[derive(Clone)]
@@ -224,6 +316,45 @@ impl Rt for Ae {
 
     fn yield_now() -> impl Future<Output = ()> {
         futures_lite::future::yield_now()
+    }
+
+    /// smol has no task group: spawn the children and await their handles in order.
+    async fn task_group<T, E, F>(&self, children: impl IntoIterator<Item = F>) -> Result<Vec<T>, E>
+    where
+        T: 'static,
+        E: 'static,
+        F: Future<Output = Result<T, E>> + 'static,
+    {
+        let handles: Vec<_> = children
+            .into_iter()
+            .map(|child| self.ex.spawn(child))
+            .collect();
+        let mut values = Vec::with_capacity(handles.len());
+        for handle in handles {
+            // An `Err` returns early; dropping the remaining handles cancels those children.
+            values.push(handle.await?);
+        }
+        Ok(values)
+    }
+
+    /// smol has no timeout function; its docs (`async_io::Timer`) show racing the future
+    /// against a timer with `FutureExt::or`, which is what smol code does. `or` polls the
+    /// future first, and the timer is created inside the second async block, so a future that
+    /// is ready at once never reads the clock or makes a timer. evloop's and tokio's timeouts
+    /// also poll the future first, but fix their deadline (one clock read) when created.
+    async fn timeout<F: Future>(duration: Duration, future: F) -> Option<F::Output> {
+        async { Some(future.await) }
+            .or(async {
+                async_io::Timer::after(duration).await;
+                None
+            })
+            .await
+    }
+
+    fn join_all<F: Future>(
+        futures: impl IntoIterator<Item = F>,
+    ) -> impl Future<Output = Vec<F::Output>> {
+        futures::future::join_all(futures)
     }
 }
 
@@ -413,6 +544,59 @@ impl Workload for Sleeps {
                 slept += handle.await;
             }
             slept
+        })
+    }
+}
+
+struct TaskGroup10k;
+
+impl Workload for TaskGroup10k {
+    const NAME: &'static str = "task_group_10k";
+    const EXPECT: usize = sum_below(GROUP);
+
+    fn run<R: Rt>(rt: &R) -> usize {
+        rt.block_on(async {
+            let children = (0..GROUP).map(|i| async move { Ok::<_, Infallible>(i) });
+            let values = rt.task_group(children).await.expect("no child fails");
+            values.into_iter().sum()
+        })
+    }
+}
+
+struct TimeoutReady;
+
+impl Workload for TimeoutReady {
+    const NAME: &'static str = "timeout_ready";
+    const EXPECT: usize = sum_below(TIMEOUTS);
+
+    fn run<R: Rt>(rt: &R) -> usize {
+        rt.block_on(async {
+            let mut sum = 0;
+            for i in 0..TIMEOUTS {
+                // `black_box` keeps the loop from being folded into a constant.
+                let ready = std::future::ready(black_box(i));
+                sum += R::timeout(TIMEOUT, ready)
+                    .await
+                    .expect("ready before the deadline");
+            }
+            sum
+        })
+    }
+}
+
+struct Gather10k;
+
+impl Workload for Gather10k {
+    const NAME: &'static str = "gather_10k";
+    const EXPECT: usize = sum_below(GATHER);
+
+    fn run<R: Rt>(rt: &R) -> usize {
+        rt.block_on(async {
+            let futures = (0..GATHER).map(|i| async move {
+                R::yield_now().await;
+                i
+            });
+            R::join_all(futures).await.into_iter().sum()
         })
     }
 }
@@ -673,6 +857,9 @@ fn runtime(c: &mut Criterion) {
     bench_held(c);
     bench_row::<Sleeps>(c, 10);
     bench_remote(c);
+    bench_row::<TaskGroup10k>(c, 20);
+    bench_row::<TimeoutReady>(c, 20);
+    bench_row::<Gather10k>(c, 20);
 }
 
 criterion_group!(benches, runtime);
