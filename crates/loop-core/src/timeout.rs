@@ -40,7 +40,8 @@ impl From<Elapsed> for io::Error {
 /// point the future is dropped (asyncio's `wait_for` / `timeout`).
 ///
 /// The future is polled before the deadline is checked, so a future that is ready at once
-/// always succeeds, and a timeout that never fires costs one clock read and no timer.
+/// always succeeds. The clock starts at the first poll that finds the future pending: a timeout
+/// around a future that is ready at once reads no clock and sets no timer.
 ///
 /// # Examples
 ///
@@ -59,7 +60,8 @@ impl From<Elapsed> for io::Error {
 pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
     Timeout {
         future: future.into_future(),
-        timer: Timer::after(duration),
+        timer: Timer::never(),
+        after: Some(duration),
     }
 }
 
@@ -78,6 +80,7 @@ pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::Int
     Timeout {
         future: future.into_future(),
         timer: Timer::at(deadline),
+        after: None,
     }
 }
 
@@ -88,15 +91,20 @@ pin_project! {
         #[pin]
         future: F,
         timer: Timer,
+        // A relative deadline not started yet: it starts when the future is first pending.
+        after: Option<Duration>,
     }
 }
 
 impl<F> Timeout<F> {
-    /// The deadline, or `None` if it was removed.
+    /// The deadline: `None` if it was removed, or if a [`timeout`] has not been polled yet (its
+    /// clock starts at the first poll that finds the future pending).
     ///
     /// ```
-    /// let t = loop_core::timeout(std::time::Duration::from_secs(1), async {});
-    /// assert!(t.deadline().is_some());
+    /// use std::time::{Duration, Instant};
+    /// let at = Instant::now() + Duration::from_secs(1);
+    /// assert_eq!(loop_core::timeout_at(at, async {}).deadline(), Some(at));
+    /// assert_eq!(loop_core::timeout(Duration::from_secs(1), async {}).deadline(), None);
     /// ```
     pub fn deadline(&self) -> Option<Instant> {
         self.timer.deadline()
@@ -120,7 +128,9 @@ impl<F> Timeout<F> {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn reschedule(self: Pin<&mut Self>, deadline: Option<Instant>) {
-        let timer = self.project().timer;
+        let this = self.project();
+        *this.after = None;
+        let timer = this.timer;
         match deadline {
             Some(deadline) => timer.set_at(deadline),
             None => *timer = Timer::never(),
@@ -135,6 +145,9 @@ impl<F: Future> Future for Timeout<F> {
         let this = self.project();
         if let Poll::Ready(output) = this.future.poll(cx) {
             return Poll::Ready(Ok(output));
+        }
+        if let Some(duration) = this.after.take() {
+            this.timer.set_after(duration);
         }
         match Pin::new(this.timer).poll(cx) {
             Poll::Ready(_) => Poll::Ready(Err(Elapsed)),

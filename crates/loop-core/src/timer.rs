@@ -332,8 +332,12 @@ impl Stream for Timer {
 }
 
 impl Drop for Timer {
+    #[inline]
     fn drop(&mut self) {
-        self.unregister();
+        // Most timers around ready work were never registered: keep that path a branch.
+        if self.registration.is_some() {
+            self.unregister();
+        }
     }
 }
 
