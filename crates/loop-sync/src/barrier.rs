@@ -262,6 +262,18 @@ impl fmt::Debug for Barrier {
 /// assert!(r.is_leader());
 /// # });
 /// ```
+///
+/// # Examples
+///
+/// ```
+/// use loop_sync::{Barrier, BarrierWait};
+///
+/// # futures_lite::future::block_on(async {
+/// let b = Barrier::new(1);
+/// let wait: BarrierWait<'_> = b.wait();
+/// assert!(wait.await.unwrap().is_leader());
+/// # });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BarrierWaitResult {
     index: usize,

@@ -255,6 +255,22 @@ impl fmt::Debug for Condition {
 }
 
 /// The future returned by [`Condition::wait`].
+///
+/// # Examples
+///
+/// ```
+/// use loop_sync::{Condition, ConditionWait, Mutex};
+///
+/// # futures_lite::future::block_on(async {
+/// let (lock, cond) = (Mutex::new(0), Condition::new());
+/// let mut wait: ConditionWait<'_, '_, i32> = cond.wait(lock.lock().await);
+/// // The first poll releases the lock and starts waiting.
+/// assert!(futures_lite::future::poll_once(&mut wait).await.is_none());
+/// assert!(!lock.is_locked());
+/// cond.notify(1);
+/// assert_eq!(*wait.await, 0);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct ConditionWait<'a, 'c, T: ?Sized> {
     cond: &'c Condition,

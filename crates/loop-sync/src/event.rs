@@ -156,6 +156,19 @@ impl fmt::Debug for Event {
 }
 
 /// The future returned by [`Event::wait`].
+///
+/// # Examples
+///
+/// ```
+/// use loop_sync::{Event, EventWait};
+///
+/// # futures_lite::future::block_on(async {
+/// let ev = Event::new();
+/// let wait: EventWait<'_> = ev.wait();
+/// ev.set();
+/// wait.await;
+/// # });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct EventWait<'a> {
     event: &'a Event,

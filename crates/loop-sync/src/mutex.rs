@@ -269,6 +269,18 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 }
 
 /// The future returned by [`Mutex::lock`].
+///
+/// # Examples
+///
+/// ```
+/// use loop_sync::{Lock, Mutex};
+///
+/// # futures_lite::future::block_on(async {
+/// let m = Mutex::new(1);
+/// let lock: Lock<'_, i32> = m.lock();
+/// assert_eq!(*lock.await, 1);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Lock<'a, T: ?Sized> {
     /// `None` once the guard has been returned.
@@ -307,6 +319,19 @@ impl<T: ?Sized> fmt::Debug for Lock<'_, T> {
 }
 
 /// The future returned by [`Mutex::lock_owned`].
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use loop_sync::{LockOwned, Mutex};
+///
+/// # futures_lite::future::block_on(async {
+/// let m = Arc::new(Mutex::new(1));
+/// let lock: LockOwned<i32> = m.lock_owned();
+/// assert_eq!(*lock.await, 1);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct LockOwned<T: ?Sized> {
     /// `None` once the guard has been returned.

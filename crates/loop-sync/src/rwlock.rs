@@ -217,6 +217,18 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
 }
 
 /// The future returned by [`RwLock::read`].
+///
+/// # Examples
+///
+/// ```
+/// use loop_sync::{RwLock, RwLockRead};
+///
+/// # futures_lite::future::block_on(async {
+/// let lock = RwLock::new(1);
+/// let read: RwLockRead<'_, i32> = lock.read();
+/// assert_eq!(*read.await, 1);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct RwLockRead<'a, T: ?Sized> {
     /// `None` once the guard has been returned.
@@ -255,6 +267,19 @@ impl<T: ?Sized> fmt::Debug for RwLockRead<'_, T> {
 }
 
 /// The future returned by [`RwLock::write`].
+///
+/// # Examples
+///
+/// ```
+/// use loop_sync::{RwLock, RwLockWrite};
+///
+/// # futures_lite::future::block_on(async {
+/// let lock = RwLock::new(1);
+/// let write: RwLockWrite<'_, i32> = lock.write();
+/// *write.await += 1;
+/// assert_eq!(*lock.read().await, 2);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct RwLockWrite<'a, T: ?Sized> {
     /// `None` once the guard has been returned.

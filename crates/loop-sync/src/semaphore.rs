@@ -52,6 +52,15 @@ pub struct Semaphore {
 
 impl Semaphore {
     /// The most permits a semaphore can hold.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loop_sync::Semaphore;
+    ///
+    /// let sem = Semaphore::new(Semaphore::MAX_PERMITS);
+    /// assert_eq!(sem.available_permits(), Semaphore::MAX_PERMITS);
+    /// ```
     pub const MAX_PERMITS: usize = raw_semaphore::MAX_PERMITS;
 
     /// Creates a semaphore with `permits` free permits.
@@ -810,6 +819,18 @@ impl fmt::Debug for OwnedSemaphorePermit {
 
 /// The future returned by [`Semaphore::acquire`], [`Semaphore::acquire_many`] and their
 /// [`BoundedSemaphore`] counterparts.
+///
+/// # Examples
+///
+/// ```
+/// use loop_sync::{Acquire, Semaphore};
+///
+/// # futures_lite::future::block_on(async {
+/// let sem = Semaphore::new(2);
+/// let acquire: Acquire<'_> = sem.acquire_many(2);
+/// assert_eq!(acquire.await.num_permits(), 2);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Acquire<'a> {
     /// `None` once the permit has been returned.
@@ -854,6 +875,19 @@ impl fmt::Debug for Acquire<'_> {
 
 /// The future returned by [`Semaphore::acquire_owned`], [`Semaphore::acquire_many_owned`] and
 /// their [`BoundedSemaphore`] counterparts.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use loop_sync::{AcquireOwned, Semaphore};
+///
+/// # futures_lite::future::block_on(async {
+/// let sem = Arc::new(Semaphore::new(1));
+/// let acquire: AcquireOwned = sem.acquire_owned();
+/// assert_eq!(acquire.await.num_permits(), 1);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct AcquireOwned {
     /// `None` once the permit has been returned.

@@ -16,6 +16,19 @@ use crate::wait_list::Waiter;
 ///
 /// If it is dropped before it completes, the item was not added; it is dropped with the future.
 /// [`into_inner`](Put::into_inner) takes it back out of a future you still hold.
+///
+/// # Examples
+///
+/// ```
+/// use loop_sync::{Put, Queue};
+///
+/// # futures_lite::future::block_on(async {
+/// let q = Queue::new(0);
+/// let put: Put<'_, u8> = q.put(1);
+/// put.await.unwrap();
+/// assert_eq!(q.len(), 1);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Put<'a, T> {
     inner: &'a Inner<T>,
@@ -76,6 +89,19 @@ impl<T> fmt::Debug for Put<'_, T> {
 /// and [`PriorityQueue`](crate::PriorityQueue).
 ///
 /// An item is removed only in the poll that returns it, so dropping the future never loses one.
+///
+/// # Examples
+///
+/// ```
+/// use loop_sync::{Get, Queue};
+///
+/// # futures_lite::future::block_on(async {
+/// let q = Queue::new(0);
+/// q.try_put(1).unwrap();
+/// let get: Get<'_, u8> = q.get();
+/// assert_eq!(get.await, Ok(1));
+/// # });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Get<'a, T> {
     /// `None` once an item (or the error) has been returned.
@@ -116,6 +142,18 @@ impl<T> fmt::Debug for Get<'_, T> {
 
 /// The future returned by `join` on [`Queue`](crate::Queue), [`LifoQueue`](crate::LifoQueue)
 /// and [`PriorityQueue`](crate::PriorityQueue).
+///
+/// # Examples
+///
+/// ```
+/// use loop_sync::{Join, Queue};
+///
+/// # futures_lite::future::block_on(async {
+/// let q = Queue::<u8>::new(0);
+/// let join: Join<'_, u8> = q.join();
+/// join.await;
+/// # });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Join<'a, T> {
     inner: &'a Inner<T>,
@@ -151,6 +189,20 @@ impl<T> fmt::Debug for Join<'_, T> {
 ///
 /// Each `next()` is a `get`; the stream ends once the queue is shut down and empty. Like `Get`,
 /// it removes an item only in the poll that yields it: dropping the stream loses nothing.
+///
+/// # Examples
+///
+/// ```
+/// use futures_lite::StreamExt;
+/// use loop_sync::{Queue, QueueStream};
+///
+/// # futures_lite::future::block_on(async {
+/// let q = Queue::new(0);
+/// q.try_put(1).unwrap();
+/// let mut items: QueueStream<'_, u8> = q.stream();
+/// assert_eq!(items.next().await, Some(1));
+/// # });
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct QueueStream<'a, T> {
     inner: &'a Inner<T>,
