@@ -392,8 +392,8 @@ unsafe impl<T: ?Sized + Send + Sync> Send for RwLockWriteGuard<'_, T> {}
 unsafe impl<T: ?Sized + Send + Sync> Sync for RwLockWriteGuard<'_, T> {}
 
 impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
-    /// Turns write access into read access without letting a writer in between; readers that
-    /// queued behind this writer can then get in too.
+    /// Turns write access into read access without letting a writer in between; readers at
+    /// the head of the line can then get in too.
     ///
     /// # Examples
     ///
