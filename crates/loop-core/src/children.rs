@@ -50,7 +50,10 @@ impl<F: Future> Children<F> {
         mut finished: impl FnMut(usize, &mut Child<F>) -> bool,
     ) {
         self.set.register(cx.waker());
-        while let Some(index) = self.set.pop() {
+        // Only the children woken before this pass: one that wakes itself (a yield) waits for
+        // the next pass, so control goes back to the loop, as a task's yield would.
+        let woken = self.set.queued();
+        for index in std::iter::from_fn(|| self.set.pop()).take(woken) {
             let slot = &mut self.slots[index];
             let Child::Running(future) = slot else {
                 continue;

@@ -139,6 +139,11 @@ impl ReadySet {
         self.inner.parent_woken.store(false, Ordering::Release);
     }
 
+    /// How many children are queued as woken.
+    pub(crate) fn queued(&self) -> usize {
+        self.inner.ready.len()
+    }
+
     /// The next child that was woken, if any.
     pub(crate) fn pop(&self) -> Option<usize> {
         let index = self.inner.ready.pop().ok()?;

@@ -44,7 +44,8 @@ pub fn interval(period: Duration) -> Timer {
     Timer::interval(period)
 }
 
-/// Completes after `duration`. The deadline is fixed when `sleep` is called.
+/// Completes after `duration` on the loop's clock. The deadline is fixed when `sleep` is
+/// called on a running loop, or at the first poll if no loop was running then.
 ///
 /// # Panics
 ///
@@ -107,6 +108,9 @@ pub fn sleep_until(deadline: Instant) -> Timer {
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Timer {
     when: Option<Instant>,
+    /// A first deadline relative to the loop's clock, made while no loop was running: it is
+    /// resolved at the first poll, against the clock of the loop that polls it.
+    start_in: Option<Duration>,
     period: Duration,
     missed_tick: MissedTick,
     finished: bool,
@@ -114,17 +118,31 @@ pub struct Timer {
 }
 
 impl Timer {
-    /// Fires once, `duration` from now.
+    /// Fires once, `duration` from now on the running loop's clock (or from the first poll, if
+    /// no loop is running yet: [`deadline`](Timer::deadline) is `None` until then).
     ///
     /// ```
-    /// let t = loop_core::Timer::after(std::time::Duration::from_secs(1));
+    /// use std::time::Duration;
+    /// let lp = loop_core::EventLoop::new()?;
+    /// let t = lp.block_on(async { loop_core::Timer::after(Duration::from_secs(1)) }).unwrap();
     /// assert!(t.deadline().is_some());
+    /// assert!(loop_core::Timer::after(Duration::from_secs(1)).deadline().is_none()); // no loop
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn after(duration: Duration) -> Timer {
-        match loop_now().checked_add(duration) {
-            Some(when) => Timer::at(when),
-            None => Timer::never(),
+        Timer::relative(duration, Duration::ZERO)
+    }
+
+    /// A timer due `delay` from now on the running loop's clock, or, with no loop running, from
+    /// its first poll.
+    fn relative(delay: Duration, period: Duration) -> Timer {
+        let mut timer = Timer::never();
+        timer.period = period;
+        match context::with_core(|core| core.map(Core::now)) {
+            Some(now) => timer.when = now.checked_add(delay),
+            None => timer.start_in = Some(delay),
         }
+        timer
     }
 
     /// Fires once, at `deadline`.
@@ -138,6 +156,7 @@ impl Timer {
             when: Some(deadline),
             period: Duration::ZERO,
             missed_tick: MissedTick::Skip,
+            start_in: None,
             finished: false,
             registration: None,
         }
@@ -150,11 +169,16 @@ impl Timer {
     /// If `period` is zero.
     ///
     /// ```
-    /// let t = loop_core::Timer::interval(std::time::Duration::from_millis(10));
-    /// assert!(t.deadline().is_some());
+    /// use futures_lite::StreamExt;
+    /// let lp = loop_core::EventLoop::new()?;
+    /// let mut t = loop_core::Timer::interval(std::time::Duration::from_millis(1));
+    /// let first = lp.block_on(t.next()).unwrap();
+    /// assert!(first.is_some());
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn interval(period: Duration) -> Timer {
-        Timer::interval_at(loop_now() + period, period)
+        assert!(!period.is_zero(), "an interval's period must be non-zero");
+        Timer::relative(period, period)
     }
 
     /// Fires at `start` and every `period` after.
@@ -174,6 +198,7 @@ impl Timer {
             when: Some(start),
             period,
             missed_tick: MissedTick::Skip,
+            start_in: None,
             finished: false,
             registration: None,
         }
@@ -189,6 +214,7 @@ impl Timer {
             when: None,
             period: Duration::ZERO,
             missed_tick: MissedTick::Skip,
+            start_in: None,
             finished: false,
             registration: None,
         }
@@ -216,6 +242,10 @@ impl Timer {
         self.when
     }
 
+    fn is_idle(&self) -> bool {
+        self.when.is_none() && self.start_in.is_none()
+    }
+
     /// Moves the deadline to `deadline`, keeping the period; the timer can fire again.
     ///
     /// ```
@@ -228,24 +258,29 @@ impl Timer {
     pub fn set_at(&mut self, deadline: Instant) {
         self.unregister();
         self.when = Some(deadline);
+        self.start_in = None;
         self.finished = false;
     }
 
     /// Moves the deadline to `duration` from now.
     ///
     /// ```
-    /// let mut t = loop_core::Timer::never();
-    /// t.set_after(std::time::Duration::from_secs(1));
+    /// let lp = loop_core::EventLoop::new()?;
+    /// let t = lp.block_on(async {
+    ///     let mut t = loop_core::Timer::never();
+    ///     t.set_after(std::time::Duration::from_secs(1));
+    ///     t
+    /// }).unwrap();
     /// assert!(t.deadline().is_some());
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn set_after(&mut self, duration: Duration) {
-        match loop_now().checked_add(duration) {
-            Some(when) => self.set_at(when),
-            None => {
-                self.unregister();
-                self.when = None;
-            }
-        }
+        self.unregister();
+        let period = self.period;
+        *self = Timer {
+            missed_tick: self.missed_tick,
+            ..Timer::relative(duration, period)
+        };
     }
 
     fn unregister(&mut self) {
@@ -260,11 +295,17 @@ impl Timer {
     }
 
     fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
-        let Some(when) = self.when else {
+        if self.is_idle() {
             return Poll::Pending;
-        };
+        }
         context::with_core(|core| {
             let core = core.expect("a Timer was polled outside a running evloop event loop");
+            if let Some(delay) = self.start_in.take() {
+                self.when = core.now().checked_add(delay);
+            }
+            let Some(when) = self.when else {
+                return Poll::Pending;
+            };
             if let Some((id, key)) = self.registration {
                 if id == core.shared.id {
                     let mut timers = core.timers.borrow_mut();
