@@ -160,7 +160,9 @@ impl<T: ?Sized> Mutex<T> {
         futures_lite::future::block_on(self.lock())
     }
 
-    /// Whether the lock is currently held (asyncio's `locked()`).
+    /// Whether the lock is currently held (asyncio's `locked()`). A lock that has been handed to
+    /// a waiter which has not run yet counts as held (asyncio reports it free until the waiter
+    /// runs, though nobody else can take it meanwhile either).
     ///
     /// # Examples
     ///

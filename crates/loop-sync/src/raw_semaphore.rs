@@ -8,7 +8,7 @@
 //! only while nobody waits (the turn is idle), so it never overtakes a waiter.
 //!
 //! The head waits for permits on a second event, `head`, which only it listens to. `release`
-//! notifies `head` only when the turn is taken, so uncontended, acquiring is a load and a
+//! notifies `head` only when the turn is taken, so uncontended, acquiring is two loads and a
 //! compare-and-swap and releasing a fetch-add and a load, with no allocation.
 //!
 //! Why a release cannot be missed: `release` adds permits and then reads the turn; the head takes

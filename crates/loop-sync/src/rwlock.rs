@@ -22,7 +22,7 @@ const WRITER: usize = MAX_PERMITS;
 ///
 /// It is a FIFO semaphore with [`Semaphore::MAX_PERMITS`](crate::Semaphore::MAX_PERMITS)
 /// permits: a reader takes one, a writer all. Uncontended, locking and unlocking are one
-/// read-modify-write plus a load, without allocation.
+/// read-modify-write plus a load or two, without allocation.
 ///
 /// # Cancel safety
 ///

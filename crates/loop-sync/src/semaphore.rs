@@ -24,7 +24,7 @@ use crate::raw_semaphore::{self, AcquireState, RawSemaphore};
 ///   [`forget`](SemaphorePermit::forget) them); [`add_permits`](Semaphore::add_permits) is
 ///   asyncio's bare `release()`.
 ///
-/// Uncontended, acquire and release are each one read-modify-write plus a load, with no
+/// Uncontended, acquire and release are each one read-modify-write plus a load or two, with no
 /// allocation.
 ///
 /// # Examples
