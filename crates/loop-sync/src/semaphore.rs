@@ -452,7 +452,12 @@ impl BoundedSemaphore {
         self.sem.is_locked()
     }
 
-    /// Waits for one permit. Cancel-safe as [`Semaphore::acquire`].
+    /// Waits for one permit.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Semaphore::acquire`]: dropping the future takes no permit and passes its place in
+    /// line on.
     ///
     /// # Examples
     ///
@@ -469,7 +474,12 @@ impl BoundedSemaphore {
         self.sem.acquire()
     }
 
-    /// Waits for `n` permits. Cancel-safe as [`Semaphore::acquire`].
+    /// Waits for `n` permits.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Semaphore::acquire`]: dropping the future takes no permit and passes its place in
+    /// line on.
     ///
     /// # Panics
     ///
@@ -518,7 +528,12 @@ impl BoundedSemaphore {
         self.sem.try_acquire_many(n)
     }
 
-    /// Waits for one owned permit. Cancel-safe as [`Semaphore::acquire`].
+    /// Waits for one owned permit.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Semaphore::acquire`]: dropping the future takes no permit and passes its place in
+    /// line on.
     ///
     /// # Examples
     ///
@@ -537,7 +552,12 @@ impl BoundedSemaphore {
         self.acquire_many_owned(1)
     }
 
-    /// Waits for `n` owned permits. Cancel-safe as [`Semaphore::acquire`].
+    /// Waits for `n` owned permits.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Semaphore::acquire`]: dropping the future takes no permit and passes its place in
+    /// line on.
     ///
     /// # Panics
     ///
