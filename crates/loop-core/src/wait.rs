@@ -19,7 +19,7 @@ pub enum ReturnWhen {
     /// As soon as any future finishes (every future that finished in the same loop turn is
     /// reported).
     FirstCompleted,
-        /// As soon as any future finishes with `Err`, or when all have finished. A
+    /// As soon as any future finishes with `Err`, or when all have finished. A
     /// [`Task`](crate::Task) gives `Err` only when it panicked or was cancelled; for a task whose
     /// value is itself a `Result`, wait on `async move { task.await.map_err(..)? }` so that its
     /// errors count too.
