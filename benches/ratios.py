@@ -1,10 +1,19 @@
 #!/usr/bin/env python3
-"""Summarise `cargo bench --bench runtime` as a Markdown table.
+"""Summarise `cargo bench --bench runtime` and `cargo bench --bench sync` as Markdown tables.
 
-Reads target/criterion/<row>/<runtime>/new/estimates.json (the median's point estimate) for
-each row of benches/runtime.rs and prints: row | evloop | tokio | async-executor | evloop / best
-peer. A ratio below 1.00 means evloop is faster than the faster of the two peers. Missing
-results show as "-". Always exits 0.
+Reads target/criterion/<row>/<impl>/new/estimates.json (the median's point estimate) and
+prints one table per benchmark file, a blank line between them:
+
+- runtime rows (benches/runtime.rs): row | evloop | tokio | async-executor | evloop ÷ best peer
+- sync rows (benches/sync.rs): row | evloop | tokio | async-lock | async-channel |
+  event-listener | evloop ÷ best peer; each row has results for the peers it compares
+  against, and "-" under the others.
+
+A table's columns are evloop, the peers listed for it below, then any other implementation
+found in its rows' result directories. The ratio divides evloop's median by the fastest peer's
+in that row: below 1.00 means evloop is faster than every peer it was compared with. Missing
+results show as "-". A table none of whose rows has any result is left out, unless no table
+has results (then the runtime table is printed, all "-"). Always exits 0.
 
 Usage: python3 benches/ratios.py [criterion-dir]
 (default: $CARGO_TARGET_DIR/criterion, else target/criterion next to this script's parent)
@@ -14,22 +23,41 @@ import json
 import os
 import sys
 
-ROWS = [
-    "spawn_one",
-    "spawn_many",
-    "yield_now",
-    "ping_pong",
-    "chained_spawn",
-    "timer_insert_cancel_0",
-    "timer_insert_cancel_1m",
-    "sleeps_100k",
-    "spawn_remote",
-    "task_group_10k",
-    "timeout_ready",
-    "gather_10k",
-]
 EVLOOP = "evloop"
-PEERS = ["tokio", "async-executor"]
+
+# (rows, the peers always shown as columns, in this order)
+TABLES = [
+    (
+        [
+            "spawn_one",
+            "spawn_many",
+            "yield_now",
+            "ping_pong",
+            "chained_spawn",
+            "timer_insert_cancel_0",
+            "timer_insert_cancel_1m",
+            "sleeps_100k",
+            "spawn_remote",
+            "task_group_10k",
+            "timeout_ready",
+            "gather_10k",
+        ],
+        ["tokio", "async-executor"],
+    ),
+    (
+        [
+            "mutex_uncontended",
+            "mutex_contended",
+            "semaphore",
+            "semaphore_contended",
+            "queue_spsc_bounded",
+            "queue_mpmc_bounded",
+            "event_set_wait",
+            "queue_threads",
+        ],
+        ["tokio", "async-lock", "async-channel", "event-listener"],
+    ),
+]
 
 
 def criterion_dir():
@@ -42,13 +70,25 @@ def criterion_dir():
     return os.path.join(target, "criterion")
 
 
-def median_ns(base, row, runtime):
-    path = os.path.join(base, row, runtime, "new", "estimates.json")
+def estimates_path(base, row, impl):
+    return os.path.join(base, row, impl, "new", "estimates.json")
+
+
+def median_ns(base, row, impl):
     try:
-        with open(path, encoding="utf-8") as f:
+        with open(estimates_path(base, row, impl), encoding="utf-8") as f:
             return float(json.load(f)["median"]["point_estimate"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def implementations(base, row):
+    """The implementations with a result for `row`, in directory order (sorted)."""
+    try:
+        names = sorted(os.listdir(os.path.join(base, row)))
+    except OSError:
+        return []
+    return [n for n in names if os.path.isfile(estimates_path(base, row, n))]
 
 
 def fmt_time(ns):
@@ -63,20 +103,37 @@ def fmt_time(ns):
     return f"{value:.{decimals}f} {unit}"
 
 
-def main():
-    base = criterion_dir()
-    print(f"| row | {EVLOOP} | " + " | ".join(PEERS) + " | evloop ÷ best peer |")
-    print("|---|---:|" + "---:|" * len(PEERS) + "---:|")
-    for row in ROWS:
+def table(base, rows, listed_peers):
+    """The table's lines, and whether any of its rows has a result."""
+    peers = list(listed_peers)
+    found = False
+    for row in rows:
+        for impl in implementations(base, row):
+            found = True
+            if impl != EVLOOP and impl not in peers:
+                peers.append(impl)
+    lines = [
+        f"| row | {EVLOOP} | " + " | ".join(peers) + " | evloop ÷ best peer |",
+        "|---|---:|" + "---:|" * len(peers) + "---:|",
+    ]
+    for row in rows:
         ours = median_ns(base, row, EVLOOP)
-        peers = [median_ns(base, row, p) for p in PEERS]
-        known = [p for p in peers if p is not None]
+        theirs = [median_ns(base, row, p) for p in peers]
+        known = [t for t in theirs if t is not None]
         if ours is not None and known:
             ratio = f"{ours / min(known):.2f}"
         else:
             ratio = "-"
-        cells = [fmt_time(ours)] + [fmt_time(p) for p in peers] + [ratio]
-        print(f"| {row} | " + " | ".join(cells) + " |")
+        cells = [fmt_time(ours)] + [fmt_time(t) for t in theirs] + [ratio]
+        lines.append(f"| {row} | " + " | ".join(cells) + " |")
+    return lines, found
+
+
+def main():
+    base = criterion_dir()
+    tables = [table(base, rows, peers) for rows, peers in TABLES]
+    shown = [lines for lines, found in tables if found] or [tables[0][0]]
+    print("\n\n".join("\n".join(lines) for lines in shown))
     return 0
 
 
