@@ -1,5 +1,13 @@
-//! An `event_listener::Event` that counts its listeners, so that notifying nobody, the common
-//! case on a busy queue, costs a fence and a load instead of the event's internal lock.
+//! An `event_listener::Event` that counts the listeners not yet notified, so that notifying when
+//! every listener already has its notification, the common case on a busy queue, costs a fence
+//! and a load instead of the event's internal lock.
+//!
+//! The count goes up when a waiter starts listening, and down by exactly one per listener: by
+//! the notifier for each listener its notification reached (`notify_additional` returns how
+//! many), or by a waiter dropped before it was notified. A waiter dropped with a notification
+//! it never used passes it on, and the notifier of that pass counts it in turn. (The count can
+//! dip below zero for an instant when a notification lands between `listen` and the increment;
+//! the arithmetic wraps and the increment restores it.)
 //!
 //! The notifier changes the shared state, fences, and reads the count; a waiter listens, counts
 //! itself, fences, and re-checks the state. By the two fences, either the notifier sees the
@@ -12,67 +20,86 @@ use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::atomic::{AtomicUsize, fence};
 use std::task::{Context, Poll};
 
-use event_listener::{Event, EventListener};
+use event_listener::{Event, EventListener, Listener};
 
 pub(crate) struct WaitList {
     event: Event,
-    listeners: AtomicUsize,
+    unnotified: AtomicUsize,
 }
 
 impl WaitList {
     pub(crate) const fn new() -> WaitList {
         WaitList {
             event: Event::new(),
-            listeners: AtomicUsize::new(0),
+            unnotified: AtomicUsize::new(0),
         }
     }
 
     /// Starts listening. The caller must re-check its condition before waiting on the result.
     pub(crate) fn listen(&self) -> Waiter<'_> {
         let listener = self.event.listen();
-        self.listeners.fetch_add(1, SeqCst);
+        self.unnotified.fetch_add(1, SeqCst);
         fence(SeqCst);
         Waiter {
             list: self,
-            listener,
+            listener: Some(listener),
+            consumed: false,
         }
     }
 
     /// Wakes `n` listeners that have not been notified yet. Call after changing the state.
-    ///
-    /// A notified listener that is dropped before it is polled passes its notification on.
     pub(crate) fn notify_additional(&self, n: usize) {
         fence(SeqCst);
-        if self.listeners.load(Relaxed) != 0 {
-            self.event.notify_additional(n);
+        if self.unnotified.load(Relaxed) != 0 {
+            let reached = self.event.notify_additional(n);
+            if reached != 0 {
+                self.unnotified.fetch_sub(reached, SeqCst);
+            }
         }
     }
 
-    /// Wakes every listener. Call after changing the state.
+    /// Wakes every listener not yet notified. Call after changing the state.
     pub(crate) fn notify_all(&self) {
-        fence(SeqCst);
-        if self.listeners.load(Relaxed) != 0 {
-            self.event.notify(usize::MAX);
-        }
+        self.notify_additional(usize::MAX);
     }
 }
 
 /// A counted listener on a [`WaitList`]; a future that completes when notified.
 pub(crate) struct Waiter<'a> {
     list: &'a WaitList,
-    listener: EventListener,
+    listener: Option<EventListener>,
+    /// Whether this waiter completed, using the notification its notifier already counted.
+    consumed: bool,
 }
 
 impl Future for Waiter<'_> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        Pin::new(&mut self.listener).poll(cx)
+        let listener = self
+            .listener
+            .as_mut()
+            .expect("Waiter polled after completion");
+        let ready = Pin::new(listener).poll(cx);
+        if ready.is_ready() {
+            self.consumed = true;
+        }
+        ready
     }
 }
 
 impl Drop for Waiter<'_> {
     fn drop(&mut self) {
-        self.list.listeners.fetch_sub(1, SeqCst);
+        if self.consumed {
+            return;
+        }
+        if let Some(listener) = self.listener.take() {
+            if listener.discard() {
+                // Notified but never used: hand the notification on (its notifier counts it).
+                self.list.notify_additional(1);
+            } else {
+                self.list.unnotified.fetch_sub(1, SeqCst);
+            }
+        }
     }
 }
