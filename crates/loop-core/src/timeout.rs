@@ -60,8 +60,7 @@ impl From<Elapsed> for io::Error {
 pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
     Timeout {
         future: future.into_future(),
-        timer: Timer::never(),
-        after: Some(duration),
+        deadline: Deadline::After(duration),
     }
 }
 
@@ -79,8 +78,7 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
 pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::IntoFuture> {
     Timeout {
         future: future.into_future(),
-        timer: Timer::at(deadline),
-        after: None,
+        deadline: Deadline::At(deadline),
     }
 }
 
@@ -90,10 +88,18 @@ pin_project! {
     pub struct Timeout<F> {
         #[pin]
         future: F,
-        timer: Timer,
-        // A relative deadline not started yet: it starts when the future is first pending.
-        after: Option<Duration>,
+        deadline: Deadline,
     }
+}
+
+/// A timeout's deadline. The timer is made only once the future is found pending, so a timeout
+/// around ready work creates, registers and drops nothing.
+enum Deadline {
+    /// Relative, not started yet: it starts when the future is first pending.
+    After(Duration),
+    At(Instant),
+    Armed(Timer),
+    Never,
 }
 
 impl<F> Timeout<F> {
@@ -107,7 +113,11 @@ impl<F> Timeout<F> {
     /// assert_eq!(loop_core::timeout(Duration::from_secs(1), async {}).deadline(), None);
     /// ```
     pub fn deadline(&self) -> Option<Instant> {
-        self.timer.deadline()
+        match &self.deadline {
+            Deadline::At(at) => Some(*at),
+            Deadline::Armed(timer) => timer.deadline(),
+            Deadline::After(_) | Deadline::Never => None,
+        }
     }
 
     /// Moves the deadline, or removes it with `None` (asyncio's `Timeout.reschedule`).
@@ -128,13 +138,10 @@ impl<F> Timeout<F> {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn reschedule(self: Pin<&mut Self>, deadline: Option<Instant>) {
-        let this = self.project();
-        *this.after = None;
-        let timer = this.timer;
-        match deadline {
-            Some(deadline) => timer.set_at(deadline),
-            None => *timer = Timer::never(),
-        }
+        *self.project().deadline = match deadline {
+            Some(at) => Deadline::At(at),
+            None => Deadline::Never,
+        };
     }
 }
 
@@ -146,12 +153,17 @@ impl<F: Future> Future for Timeout<F> {
         if let Poll::Ready(output) = this.future.poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        if let Some(duration) = this.after.take() {
-            this.timer.set_after(duration);
+        let arm = match this.deadline {
+            Deadline::After(duration) => Some(Timer::after(*duration)),
+            Deadline::At(at) => Some(Timer::at(*at)),
+            Deadline::Armed(_) | Deadline::Never => None,
+        };
+        if let Some(timer) = arm {
+            *this.deadline = Deadline::Armed(timer);
         }
-        match Pin::new(this.timer).poll(cx) {
-            Poll::Ready(_) => Poll::Ready(Err(Elapsed)),
-            Poll::Pending => Poll::Pending,
+        match this.deadline {
+            Deadline::Armed(timer) => Pin::new(timer).poll(cx).map(|_| Err(Elapsed)),
+            _ => Poll::Pending, // no deadline
         }
     }
 }
