@@ -2,34 +2,15 @@
 //! clock, so finishing times are exact.
 
 use std::cell::Cell;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_lite::StreamExt;
-use loop_core::{
-    Elapsed, EventLoop, as_completed, get_running_loop, sleep, sleep_until, timeout, timeout_at,
-    yield_now,
-};
+use loop_core::{Elapsed, as_completed, sleep, sleep_until, timeout, timeout_at, yield_now};
 
 mod common;
 
-use common::{DropFlag, flag, is_set};
-
-type BoxFut<T> = Pin<Box<dyn Future<Output = T>>>;
-
-fn vloop() -> EventLoop {
-    EventLoop::builder().virtual_clock(true).build().unwrap()
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-fn now() -> Instant {
-    get_running_loop().unwrap().time()
-}
+use common::{BoxFut, DropFlag, flag, is_set, ms, now, vloop};
 
 async fn named_sleep(name: &'static str, after: Duration) -> &'static str {
     sleep(after).await;

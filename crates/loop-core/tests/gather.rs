@@ -18,25 +18,7 @@ use loop_core::{
 
 mod common;
 
-use common::{DropFlag, flag, is_set, turns_until};
-
-type BoxFut<T> = Pin<Box<dyn Future<Output = T>>>;
-
-fn boxed<T>(future: impl Future<Output = T> + 'static) -> BoxFut<T> {
-    Box::pin(future)
-}
-
-fn vloop() -> EventLoop {
-    EventLoop::builder().virtual_clock(true).build().unwrap()
-}
-
-fn secs(n: u64) -> Duration {
-    Duration::from_secs(n)
-}
-
-fn now() -> Instant {
-    get_running_loop().unwrap().time()
-}
+use common::{BoxFut, DropFlag, boxed, flag, is_set, now, secs, turns_until, vloop};
 
 /// G1: `gather(a, b, c, d, return_exceptions=True)` with b = 1, c failing, a = 3, d failing
 /// gives `[3, 1, errC, errD]` in input order, and is not done until the last child finishes.

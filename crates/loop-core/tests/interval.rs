@@ -14,17 +14,7 @@ use loop_core::{EventLoop, MissedTick, Timer, get_running_loop, interval, sleep,
 
 mod common;
 
-fn vloop() -> EventLoop {
-    EventLoop::builder().virtual_clock(true).build().unwrap()
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-fn now() -> Instant {
-    get_running_loop().unwrap().time()
-}
+use common::{ms, now, vloop};
 
 /// On the virtual clock: takes the first tick (at 1 s), stops polling for 3.5 s, then takes
 /// `more` ticks. Returns (tick instant, loop time received), both relative to the start.

@@ -2,30 +2,13 @@
 //! `wait(FIRST_COMPLETED)` followed by cancelling the rest). On the virtual clock.
 
 use std::cell::Cell;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
 
-use loop_core::{EventLoop, get_running_loop, race, sleep, spawn_local, timeout, yield_now};
+use loop_core::{get_running_loop, race, sleep, spawn_local, timeout, yield_now};
 
 mod common;
 
-use common::{DropFlag, flag, is_set, turns_until};
-
-type BoxFut<T> = Pin<Box<dyn Future<Output = T>>>;
-
-fn vloop() -> EventLoop {
-    EventLoop::builder().virtual_clock(true).build().unwrap()
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-fn now() -> Instant {
-    get_running_loop().unwrap().time()
-}
+use common::{BoxFut, DropFlag, flag, is_set, ms, now, turns_until, vloop};
 
 /// The first to finish wins, with its index and output, at its own finishing time; the
 /// others have been dropped by the time the race returns and never resume.

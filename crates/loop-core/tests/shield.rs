@@ -6,27 +6,12 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::time::{Duration, Instant};
 
-use loop_core::{
-    Elapsed, EventLoop, get_running_loop, join_all, shield, sleep, spawn_local, timeout,
-};
+use loop_core::{Elapsed, join_all, shield, sleep, spawn_local, timeout};
 
 mod common;
 
-use common::{DropFlag, flag, is_set};
-
-fn vloop() -> EventLoop {
-    EventLoop::builder().virtual_clock(true).build().unwrap()
-}
-
-fn secs(n: u64) -> Duration {
-    Duration::from_secs(n)
-}
-
-fn now() -> Instant {
-    get_running_loop().unwrap().time()
-}
+use common::{DropFlag, flag, is_set, now, secs, vloop};
 
 /// Awaiting a shield gives the shielded future's output.
 #[test]

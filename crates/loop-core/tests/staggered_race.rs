@@ -11,25 +11,13 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use loop_core::{EventLoop, get_running_loop, sleep, staggered_race};
+use loop_core::{sleep, staggered_race};
 
 mod common;
 
-use common::{DropFlag, flag, is_set};
+use common::{DropFlag, flag, is_set, ms, now, vloop};
 
 type Attempt = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = Result<u32, String>>>>>;
-
-fn vloop() -> EventLoop {
-    EventLoop::builder().virtual_clock(true).build().unwrap()
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-fn now() -> Instant {
-    get_running_loop().unwrap().time()
-}
 
 /// A `DropFlag`'s flag.
 type Signal = std::sync::Arc<std::sync::atomic::AtomicBool>;

@@ -10,32 +10,15 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::{Duration, Instant};
 
 use loop_core::{
-    Elapsed, EventLoop, GroupClosed, GroupError, TaskGroup, get_running_loop, sleep, spawn_local,
-    timeout, yield_now,
+    Elapsed, GroupClosed, GroupError, TaskGroup, get_running_loop, sleep, spawn_local, timeout,
+    yield_now,
 };
 
 mod common;
 
-use common::{DropFlag, flag, is_set, turns_until};
-
-fn vloop() -> EventLoop {
-    EventLoop::builder().virtual_clock(true).build().unwrap()
-}
-
-fn secs(n: u64) -> Duration {
-    Duration::from_secs(n)
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-fn now() -> Instant {
-    get_running_loop().unwrap().time()
-}
+use common::{DropFlag, flag, is_set, ms, now, secs, turns_until, vloop};
 
 fn flags(n: usize) -> Vec<Arc<AtomicBool>> {
     (0..n).map(|_| flag()).collect()

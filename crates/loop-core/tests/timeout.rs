@@ -12,29 +12,11 @@ use std::time::{Duration, Instant};
 
 use futures_lite::future::poll_once;
 
-use loop_core::{
-    Elapsed, EventLoop, get_running_loop, sleep, spawn_local, timeout, timeout_at, yield_now,
-};
+use loop_core::{Elapsed, EventLoop, sleep, spawn_local, timeout, timeout_at, yield_now};
 
 mod common;
 
-use common::{DropFlag, flag, is_set};
-
-fn vloop() -> EventLoop {
-    EventLoop::builder().virtual_clock(true).build().unwrap()
-}
-
-fn secs(n: u64) -> Duration {
-    Duration::from_secs(n)
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-fn now() -> Instant {
-    get_running_loop().unwrap().time()
-}
+use common::{DropFlag, flag, is_set, ms, now, secs, vloop};
 
 /// How many timers the loop holds, from its `Debug` output.
 fn timers_registered(lp: &EventLoop) -> usize {

@@ -13,11 +13,7 @@ use loop_core::{EventLoop, Timer, TimerHandle, sleep, sleep_until, yield_now};
 
 mod common;
 
-use common::watchdog;
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
+use common::{ms, watchdog};
 
 /// L3: `call_at(now - 1s, 'a')`, then `call_at(now - 2s, 'b')`, one tick: `['b', 'a']`.
 #[test]

@@ -6,23 +6,11 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use loop_core::{
-    Elapsed, EventLoop, get_running_loop, sleep, sleep_until, spawn_local, timeout, yield_now,
-};
+use loop_core::{Elapsed, EventLoop, sleep, sleep_until, spawn_local, timeout, yield_now};
 
 mod common;
 
-fn vloop() -> EventLoop {
-    EventLoop::builder().virtual_clock(true).build().unwrap()
-}
-
-fn secs(n: u64) -> Duration {
-    Duration::from_secs(n)
-}
-
-fn now() -> Instant {
-    get_running_loop().unwrap().time()
-}
+use common::{now, secs, vloop};
 
 /// Real time a test of an hour of loop time may take: generous, but nowhere near an hour.
 const REAL_BOUND: Duration = Duration::from_secs(20);

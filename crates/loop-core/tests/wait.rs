@@ -5,41 +5,19 @@
 //! `.await` never ran. Every case runs on the virtual clock: exact and instant.
 
 use std::cell::Cell;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use loop_core::{
-    Elapsed, EventLoop, ReturnWhen, get_running_loop, shield, sleep, sleep_until, spawn_local,
-    timeout, timeout_at, wait, yield_now,
+    Elapsed, ReturnWhen, get_running_loop, shield, sleep, sleep_until, spawn_local, timeout,
+    timeout_at, wait, yield_now,
 };
 
 mod common;
 
-use common::{DropFlag, PanicOnDrop, flag, is_set, turns_until};
-
-type BoxFut<T> = Pin<Box<dyn Future<Output = T>>>;
-
-fn boxed<T>(future: impl Future<Output = T> + 'static) -> BoxFut<T> {
-    Box::pin(future)
-}
-
-fn vloop() -> EventLoop {
-    EventLoop::builder().virtual_clock(true).build().unwrap()
-}
-
-fn secs(n: u64) -> Duration {
-    Duration::from_secs(n)
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-fn now() -> Instant {
-    get_running_loop().unwrap().time()
-}
+use common::{
+    BoxFut, DropFlag, PanicOnDrop, boxed, flag, is_set, ms, now, secs, turns_until, vloop,
+};
 
 /// W1: `wait([b_raises, a_sleep10], FIRST_EXCEPTION)` → done = {b}, pending = {a}, at loop
 /// time 0; a was not cancelled and still finishes when awaited.

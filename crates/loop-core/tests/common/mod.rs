@@ -112,3 +112,34 @@ pub(crate) fn in_subprocess(test_name: &str, scenario: impl FnOnce()) -> String 
     );
     stderr
 }
+
+/// A loop on the virtual clock: timers fire at their exact loop time, instantly.
+pub(crate) fn vloop() -> loop_core::EventLoop {
+    loop_core::EventLoop::builder()
+        .virtual_clock(true)
+        .build()
+        .unwrap()
+}
+
+/// `n` seconds.
+pub(crate) fn secs(n: u64) -> std::time::Duration {
+    std::time::Duration::from_secs(n)
+}
+
+/// `n` milliseconds.
+pub(crate) fn ms(n: u64) -> std::time::Duration {
+    std::time::Duration::from_millis(n)
+}
+
+/// The running loop's time.
+pub(crate) fn now() -> std::time::Instant {
+    loop_core::get_running_loop().unwrap().time()
+}
+
+/// A boxed, type-erased future, so futures of different types fit in one list.
+pub(crate) type BoxFut<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T>>>;
+
+/// Boxes `future` as a [`BoxFut`].
+pub(crate) fn boxed<T>(future: impl std::future::Future<Output = T> + 'static) -> BoxFut<T> {
+    Box::pin(future)
+}
