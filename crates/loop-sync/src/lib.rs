@@ -113,6 +113,7 @@ mod raw_semaphore;
 mod rwlock;
 mod semaphore;
 mod wait_list;
+mod waiters;
 
 pub use crate::barrier::{Barrier, BarrierWait, BarrierWaitResult, BrokenBarrierError};
 pub use crate::condition::{Condition, ConditionWait};
