@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::SeqCst;
 use std::task::{Context, Poll};
 
-use event_listener::EventListener;
+use crate::waiters::{NodeBox, Seen, Waiters, WakeList};
 
 /// A flag that tasks can wait for: asyncio's `Event`.
 ///
@@ -31,7 +31,10 @@ use event_listener::EventListener;
 /// ```
 pub struct Event {
     flag: AtomicBool,
-    waiters: event_listener::Event,
+    /// Whether the list may hold waiters; written only under the list lock, so `set` can skip
+    /// the lock when nobody waits.
+    waiting: AtomicBool,
+    waiters: Waiters,
 }
 
 impl Event {
@@ -48,7 +51,8 @@ impl Event {
     pub const fn new() -> Event {
         Event {
             flag: AtomicBool::new(false),
-            waiters: event_listener::Event::new(),
+            waiting: AtomicBool::new(false),
+            waiters: Waiters::new(),
         }
     }
 
@@ -64,11 +68,26 @@ impl Event {
     /// assert!(ev.is_set());
     /// ```
     pub fn set(&self) {
-        // Only the clear -> set transition wakes anyone: a waiter that saw the flag clear started
-        // listening before it looked, so the transition after its look reaches it.
-        if !self.flag.swap(true, SeqCst) {
-            self.waiters.notify(usize::MAX);
+        // Only the clear -> set transition wakes anyone. A waiter sets `waiting` and then looks
+        // at the flag, under the list lock; we set the flag and then look at `waiting`. All
+        // `SeqCst`, so either the waiter sees the flag set, or we see `waiting` and take the lock
+        // after its section, finding it in the list.
+        if !self.flag.swap(true, SeqCst) && self.waiting.load(SeqCst) {
+            self.wake_all();
         }
+    }
+
+    /// Takes every waiter out of the list, marked woken, and wakes them after unlocking.
+    #[cold]
+    fn wake_all(&self) {
+        let mut wakers = WakeList::new();
+        let mut list = self.waiters.lock();
+        while !list.is_empty() {
+            wakers.push(list.pop_front());
+        }
+        self.waiting.store(false, SeqCst);
+        drop(list);
+        wakers.wake_all();
     }
 
     /// Clears the flag. Waiters that `set` already woke still return from `wait`.
@@ -120,7 +139,7 @@ impl Event {
     pub fn wait(&self) -> EventWait<'_> {
         EventWait {
             event: self,
-            listener: None,
+            node: None,
         }
     }
 
@@ -172,7 +191,8 @@ impl fmt::Debug for Event {
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct EventWait<'a> {
     event: &'a Event,
-    listener: Option<EventListener>,
+    /// `Some` while waiting in the event's list.
+    node: Option<NodeBox>,
 }
 
 impl Future for EventWait<'_> {
@@ -180,25 +200,57 @@ impl Future for EventWait<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        loop {
-            if this.event.is_set() {
-                this.listener = None;
-                return Poll::Ready(());
-            }
-            match &mut this.listener {
-                // Listen, then look at the flag once more before sleeping.
-                None => this.listener = Some(this.event.waiters.listen()),
-                Some(listener) => {
-                    // A notification means a `set` happened after we started listening, even if
-                    // the flag has been cleared since.
-                    return match Pin::new(listener).poll(cx) {
-                        Poll::Ready(()) => {
-                            this.listener = None;
-                            Poll::Ready(())
-                        }
-                        Poll::Pending => Poll::Pending,
-                    };
+        let event = this.event;
+        if event.is_set() {
+            // `Drop` leaves the list if we are still in it.
+            return Poll::Ready(());
+        }
+        match &this.node {
+            None => {
+                let node = this.node.insert(NodeBox::new());
+                let mut list = event.waiters.lock();
+                // See `Event::set`: announce, then look at the flag once more before sleeping.
+                event.waiting.store(true, SeqCst);
+                if event.is_set() {
+                    drop(list);
+                    this.node = None;
+                    return Poll::Ready(());
                 }
+                // SAFETY: the node is a fresh `NodeBox`, and `Drop` unlinks it before freeing it.
+                unsafe { list.push_back(node, 0, cx.waker()) };
+                Poll::Pending
+            }
+            // A wake-up means a `set` happened after we joined the list, even if the flag has
+            // been cleared since.
+            Some(node) => match node.poll_state() {
+                Seen::Granted => {
+                    this.node = None;
+                    Poll::Ready(())
+                }
+                _ => match event.waiters.lock().update_waker(node, cx.waker()) {
+                    Seen::Granted => {
+                        this.node = None;
+                        Poll::Ready(())
+                    }
+                    _ => Poll::Pending,
+                },
+            },
+        }
+    }
+}
+
+impl Drop for EventWait<'_> {
+    fn drop(&mut self) {
+        if let Some(node) = self
+            .node
+            .as_ref()
+            .filter(|n| n.poll_state() == Seen::Waiting)
+        {
+            // A wake-up it never used needs no passing on: `set` wakes every waiter anyway.
+            let mut list = self.event.waiters.lock();
+            list.cancel(node);
+            if list.is_empty() {
+                self.event.waiting.store(false, SeqCst);
             }
         }
     }

@@ -1,5 +1,5 @@
 //! An intrusive FIFO line of waiting tasks: the waiting under [`Mutex`](crate::Mutex), the
-//! semaphores and [`RwLock`](crate::RwLock).
+//! semaphores, [`RwLock`](crate::RwLock) and [`Event`](crate::Event).
 //!
 //! A [`Waiters`] is a doubly linked list of [`Node`]s behind a `std::sync::Mutex`, the *list
 //! lock*. Each waiting future owns one node (on the heap, in a [`NodeBox`], so the future itself can
@@ -286,6 +286,44 @@ impl Locked<'_> {
     }
 }
 
+/// Wakers collected under a list lock, to wake after it is released.
+pub(crate) struct WakeList {
+    inline: [Option<Waker>; 8],
+    len: usize,
+    spill: Vec<Waker>,
+}
+
+impl WakeList {
+    pub(crate) const fn new() -> WakeList {
+        WakeList {
+            inline: [const { None }; 8],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, waker: Option<Waker>) {
+        let Some(waker) = waker else { return };
+        if self.len < self.inline.len() {
+            self.inline[self.len] = Some(waker);
+            self.len += 1;
+        } else {
+            self.spill.push(waker);
+        }
+    }
+
+    /// Wakes everything collected. Call with no lock held.
+    pub(crate) fn wake_all(self) {
+        let WakeList { inline, spill, .. } = self;
+        for waker in inline.into_iter().flatten() {
+            waker.wake();
+        }
+        for waker in spill {
+            waker.wake();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -390,5 +428,24 @@ mod tests {
         waker.wake();
         assert_eq!((first.0.load(SeqCst), second.0.load(SeqCst)), (0, 1));
         assert_eq!(w.lock().update_waker(&node, &wk2), Seen::Granted);
+    }
+
+    #[test]
+    fn wake_list_spills() {
+        let w = Waiters::new();
+        let (count, wk) = waker();
+        let nodes: Vec<NodeBox> = (0..20).map(|_| NodeBox::new()).collect();
+        for n in &nodes {
+            push(&w, n, 5, &wk);
+        }
+        let mut wakers = WakeList::new();
+        let mut l = w.lock();
+        while !l.is_empty() {
+            wakers.push(l.pop_front());
+        }
+        drop(l);
+        wakers.wake_all();
+        assert_eq!(count.0.load(SeqCst), 20);
+        assert!(nodes.iter().all(|n| n.poll_state() == Seen::Granted));
     }
 }
