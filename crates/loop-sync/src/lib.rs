@@ -2,7 +2,8 @@
 //!
 //! asyncio's locks and queues work only inside one event loop. These work on any executor
 //! (evloop, tokio, smol, `futures_lite::future::block_on`) and between threads: they are built
-//! on `event-listener` for waiting and `concurrent-queue` where a lock-free queue fits.
+//! on a FIFO list of waiting tasks of their own, `event-listener` for waiting in the others, and
+//! `concurrent-queue` where a lock-free queue fits.
 //!
 //! # Examples
 //!
@@ -89,13 +90,18 @@
 //!
 //! # Implementation
 //!
-//! No threads are spawned. Waiting is `event-listener`, whose listeners queue in FIFO order;
-//! the lock hand-off is built on it (see the `fifo` module's comments). Uncontended, locking and
-//! unlocking a [`Mutex`] is one compare-and-swap each, acquiring and releasing a [`Semaphore`]
-//! one read-modify-write plus a load or two, and none of them allocates; waiting allocates one
-//! listener. [`Queue`] keeps its items in a lock-free `concurrent_queue::ConcurrentQueue`;
-//! [`LifoQueue`] and [`PriorityQueue`] in a `Vec` behind a mutex held only to push or pop. No
-//! lock of this crate is held while waking a task. The `*_blocking` methods park the calling
+//! No threads are spawned. [`Mutex`], the semaphores, [`RwLock`] and [`Event`] queue their
+//! waiters in an intrusive FIFO list of their own (see the `waiters` module's comments): each
+//! waiting future owns one list node, the waker is stored when the node joins the line, and a
+//! release grants the lock or the permits to the head of the line under the list lock and wakes
+//! it after unlocking, so the woken task only reads its node's state (see the `raw_semaphore`
+//! module). [`Condition`], [`Barrier`], [`OnceCell`] and the queues wait with `event-listener`,
+//! whose listeners queue in FIFO order. Uncontended, locking and unlocking a [`Mutex`] is one
+//! compare-and-swap each, acquiring and releasing a [`Semaphore`] a load and a compare-and-swap,
+//! and none of them allocates or takes a lock; a task that has to wait allocates one list node
+//! (or one `event-listener` listener). [`Queue`] keeps its items in a lock-free
+//! `concurrent_queue::ConcurrentQueue`; [`LifoQueue`] and [`PriorityQueue`] in a `Vec` behind a
+//! mutex held only to push or pop. No lock of this crate is held while waking a task. The `*_blocking` methods park the calling
 //! thread with `futures_lite::future::block_on`; calling them from async code blocks that
 //! executor thread.
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
