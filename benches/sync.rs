@@ -26,8 +26,8 @@
 //!   `tokio::sync::Notify` with `notify_waiters` (a `Notified` future counts from the moment it
 //!   is created, so the waiter creates it, then checks the flag, then awaits it), and an
 //!   `event_listener::Event` (what async-lock itself is built on; listen, check the flag, await,
-//!   then `notify(usize::MAX)` to set). evloop's `Event` is the same construction over
-//!   `event-listener`, so that column shows what its wrapper costs.
+//!   then `notify(usize::MAX)` to set). evloop's `Event` keeps its own intrusive waiter list
+//!   (`set` takes the whole list out under one lock and wakes everyone after it).
 //! - `queue_threads`: two plain threads and no executor: `put_blocking`/`get_blocking`
 //!   (evloop), `blocking_send`/`blocking_recv` (tokio), `send_blocking`/`recv_blocking`
 //!   (async-channel).
