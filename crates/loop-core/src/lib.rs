@@ -29,7 +29,7 @@
 //!
 //! - the poller seam: [`Poller`], [`DefaultPoller`] (`poller.rs`)
 //! - the run queue and one loop turn: `event_loop.rs` (`Core::turn`)
-//! - the timer store: `timers.rs` (an indexed heap; equal deadlines fire in FIFO order)
+//! - the timer store: `timers.rs` (a hierarchical timing wheel; equal deadlines fire in FIFO order)
 //! - I/O readiness: `reactor.rs`, and [`Async`] in `io.rs`
 //! - tasks: [`Task`], [`TaskBuilder`], [`current_task`] (`task.rs`); promises: [`Promise`]
 //! - combinators: one file each (`join.rs`, `race.rs`, `wait.rs`, `as_completed.rs`,
