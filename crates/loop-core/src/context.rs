@@ -23,6 +23,11 @@ pub(crate) fn with_core<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
     f(unsafe { ptr.as_ref() })
 }
 
+/// Runs `f` with loop `id` if that is the loop running on this thread; `None` otherwise.
+pub(crate) fn with_loop<R>(id: u64, f: impl FnOnce(&Core) -> R) -> Option<R> {
+    with_core(|core| core.filter(|c| c.id == id).map(f))
+}
+
 /// Whether some loop is running (or closing) on this thread.
 pub(crate) fn is_entered() -> bool {
     !CURRENT_LOOP.with(Cell::get).is_null()

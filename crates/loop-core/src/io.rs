@@ -132,11 +132,10 @@ impl<T: AsFd> Async<T> {
     }
 
     fn with_core<R>(&self, f: impl FnOnce(&Core) -> R) -> io::Result<R> {
-        context::with_core(|core| match core {
-            Some(core) if core.shared.id == self.shared.id => Ok(f(core)),
-            _ => Err(io::Error::other(
+        context::with_loop(self.shared.id, f).ok_or_else(|| {
+            io::Error::other(
                 "this Async belongs to an event loop that is not running on this thread",
-            )),
+            )
         })
     }
 
@@ -314,18 +313,14 @@ impl<T: AsFd> Async<T> {
 
     fn deregister(&mut self) {
         let key = self.key;
-        let on_loop = context::with_core(|core| match core {
-            Some(core) if core.shared.id == self.shared.id => {
-                let removed = core
-                    .reactor
-                    .borrow_mut()
-                    .deregister(&*core.shared.poller, key);
-                drop(removed);
-                true
-            }
-            _ => false,
+        let on_loop = context::with_loop(self.shared.id, |core| {
+            let removed = core
+                .reactor
+                .borrow_mut()
+                .deregister(&*core.shared.poller, key);
+            drop(removed);
         });
-        if !on_loop {
+        if on_loop.is_none() {
             // Another thread: delete the fd now (the poller is thread-safe), free the slot on
             // the loop's thread later.
             if let Some(io) = &self.io {
@@ -333,12 +328,10 @@ impl<T: AsFd> Async<T> {
             }
             let id = self.shared.id;
             let _ = self.shared.push(Remote::Call(Box::new(move || {
-                context::with_core(|core| {
-                    if let Some(core) = core.filter(|c| c.shared.id == id) {
-                        let removed = core.reactor.borrow_mut().forget(key);
-                        drop(removed);
-                    }
-                })
+                context::with_loop(id, |core| {
+                    let removed = core.reactor.borrow_mut().forget(key);
+                    drop(removed);
+                });
             })));
         }
     }

@@ -17,7 +17,7 @@ use pin_project_lite::pin_project;
 use crate::arena::Key;
 use crate::context;
 use crate::error::{JoinError, panic_message};
-use crate::event_loop::{Core, Job, Loop};
+use crate::event_loop::{Job, Loop};
 use crate::exception::{ExceptionContext, default_exception_handler};
 use crate::handle::Shared;
 
@@ -352,13 +352,6 @@ impl Drop for PanicOutput {
     }
 }
 
-/// Runs `f` with the loop `id` if it is the one running on this thread. A task's future is
-/// polled and dropped there (async-task hands cancelled futures back to the loop to drop), so
-/// the wrapper below needs no reference of its own to the loop.
-fn with_own_core<R>(id: u64, f: impl FnOnce(&Core) -> R) -> Option<R> {
-    context::with_core(|core| core.filter(|c| c.id == id).map(f))
-}
-
 fn cancellation_panic(payload: &(dyn Any + Send)) -> ExceptionContext {
     ExceptionContext::new(
         "Exception in task cancellation",
@@ -369,7 +362,9 @@ fn cancellation_panic(payload: &(dyn Any + Send)) -> ExceptionContext {
 
 pin_project! {
     /// Wraps every spawned future: catches panics, counts finished tasks, and records a
-    /// suspended task's waker so that closing the loop can cancel it.
+    /// suspended task's waker so that closing the loop can cancel it. A task's future is polled
+    /// and dropped on its loop (async-task hands cancelled futures back to the loop to drop), so
+    /// the wrapper reaches the loop through `context::with_loop` and holds no reference to it.
     struct TaskFuture<F> {
         // Dropped by hand in `PinnedDrop`, under `catch_unwind`: async-task aborts the process
         // if dropping a cancelled future panics.
@@ -389,7 +384,7 @@ pin_project! {
                 unsafe { ManuallyDrop::drop(future.get_unchecked_mut()) }
             }));
             let suspended = this.suspended.take();
-            let on_loop = with_own_core(*this.loop_id, |core| {
+            let on_loop = context::with_loop(*this.loop_id, |core| {
                 core.finished_tasks.set(core.finished_tasks.get() + 1);
                 if let Some(key) = suspended {
                     let waker = core.suspended.borrow_mut().remove(key);
@@ -418,7 +413,7 @@ impl<F: Future> Future for TaskFuture<F> {
             Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
             Ok(Poll::Pending) => {
                 if this.suspended.is_none() {
-                    *this.suspended = with_own_core(*this.loop_id, |core| {
+                    *this.suspended = context::with_loop(*this.loop_id, |core| {
                         core.suspended.borrow_mut().insert(cx.waker().clone())
                     });
                 }
@@ -427,7 +422,7 @@ impl<F: Future> Future for TaskFuture<F> {
             Err(payload) => Poll::Ready(Err(PanicOutput {
                 payload: Some(payload),
                 task: current_task(),
-                shared: with_own_core(*this.loop_id, |core| core.shared.clone()),
+                shared: context::with_loop(*this.loop_id, |core| core.shared.clone()),
             })),
         }
     }

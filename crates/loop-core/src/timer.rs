@@ -285,11 +285,9 @@ impl Timer {
 
     fn unregister(&mut self) {
         if let Some((id, key)) = self.registration.take() {
-            context::with_core(|core| {
-                if let Some(core) = core.filter(|c| c.shared.id == id) {
-                    let action = core.timers.borrow_mut().remove(key);
-                    drop(action);
-                }
+            context::with_loop(id, |core| {
+                let action = core.timers.borrow_mut().remove(key);
+                drop(action);
             });
         }
     }
@@ -307,7 +305,7 @@ impl Timer {
                 return Poll::Pending;
             };
             if let Some((id, key)) = self.registration {
-                if id == core.shared.id {
+                if id == core.id {
                     let mut timers = core.timers.borrow_mut();
                     if let Some(TimerAction::Wake(waker)) = timers.get_mut(key) {
                         if !waker.will_wake(cx.waker()) {
@@ -318,13 +316,13 @@ impl Timer {
                 }
                 // Fired (or registered on a loop that is gone).
                 self.registration = None;
-                if id == core.shared.id {
+                if id == core.id {
                     return Poll::Ready(self.advance(when));
                 }
             }
             // A deadline already past fires on the next turn, as asyncio's `sleep(0)` yields once.
             let key = core.insert_timer(when, TimerAction::Wake(cx.waker().clone()));
-            self.registration = Some((core.shared.id, key));
+            self.registration = Some((core.id, key));
             Poll::Pending
         })
     }
