@@ -10,7 +10,7 @@
 use std::sync::atomic::Ordering::SeqCst;
 use std::task::{Context, Poll};
 
-use crate::raw_semaphore::{AcquireState, PERMIT, RawSemaphore, TURN};
+use crate::raw_semaphore::{AcquireState, RawSemaphore, TURN};
 
 /// A fair lock without data: strict FIFO hand-off among waiters, no barging.
 pub(crate) struct FifoLock {
@@ -28,10 +28,7 @@ impl FifoLock {
     /// Takes the lock if it is free and nobody waits for it.
     #[inline]
     pub(crate) fn try_lock(&self) -> bool {
-        self.sem
-            .state
-            .compare_exchange(PERMIT, 0, SeqCst, SeqCst)
-            .is_ok()
+        self.sem.try_acquire(1)
     }
 
     /// Whether somebody owns the lock (a hand-off in progress counts as owned).
@@ -45,14 +42,7 @@ impl FifoLock {
     /// Must only be called by the owner.
     #[inline]
     pub(crate) fn unlock(&self) {
-        if self
-            .sem
-            .state
-            .compare_exchange(0, PERMIT, SeqCst, SeqCst)
-            .is_err()
-        {
-            self.sem.release_slow(1);
-        }
+        self.sem.release(1);
     }
 }
 
