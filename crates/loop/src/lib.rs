@@ -7,6 +7,10 @@
 //! | feature | module | crate |
 //! |---|---|---|
 //! | `sync` (default) | [`sync`] | `loop-sync`: locks, events, semaphores, queues |
+//! | `net` (default) | [`net`] | `loop-net`: TCP, UDP and Unix sockets, transports and protocols |
+//! | `tls` (default) | [`tls`] | `loop-tls`: TLS on rustls |
+//! | `process` (default) | [`process`] | `loop-process`: subprocesses, pipes and signals |
+//! | `taskgraph` (default) | [`taskgraph`] | `taskgraph`: the demand-driven task graph |
 //!
 //! # Examples
 //!
@@ -32,6 +36,26 @@ pub use loop_core as core;
 #[cfg(feature = "sync")]
 #[doc(inline)]
 pub use loop_sync as sync;
+
+/// TCP, UDP and Unix sockets, streams and transports/protocols (the `loop-net` crate; feature `net`).
+#[cfg(feature = "net")]
+#[doc(inline)]
+pub use loop_net as net;
+
+/// TLS on rustls over any stream and on transports (the `loop-tls` crate; feature `tls`).
+#[cfg(feature = "tls")]
+#[doc(inline)]
+pub use loop_tls as tls;
+
+/// Subprocesses, pipes and signals (the `loop-process` crate; feature `process`).
+#[cfg(feature = "process")]
+#[doc(inline)]
+pub use loop_process as process;
+
+/// The demand-driven task graph (the `taskgraph` crate; feature `taskgraph`).
+#[cfg(feature = "taskgraph")]
+#[doc(inline)]
+pub use taskgraph;
 
 /// The everyday names, for `use evloop::prelude::*;`.
 ///

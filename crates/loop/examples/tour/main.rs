@@ -1,6 +1,9 @@
 //! A tour of evloop: each capability as it lands, in a few lines each. Exits 0.
 //!
 //! Run it with `cargo run --release -p evloop --example tour`.
+//!
+//! Sections 1-9 (the loop itself) are below; each later crate's section lives in its own module
+//! beside this file and is called from `main` in order.
 
 use std::cell::RefCell;
 use std::io::{self, Read, Write};

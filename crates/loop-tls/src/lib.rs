@@ -1,0 +1,3 @@
+//! TLS clients and servers on rustls, for the evloop event loop.
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
