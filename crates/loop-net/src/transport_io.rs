@@ -101,12 +101,12 @@ impl Socket for UnixStream {
     }
 }
 
-/// The fast path: a socket registered with the loop, read and written with one syscall each.
+/// The fast path: a socket registered with the loop, read and written with one syscall each,
+/// readiness checked in the loop's cache before any syscall.
 ///
-/// A read shorter than the buffer drained the socket, so readiness is forgotten right away:
-/// the next read waits for the next edge instead of spending a syscall to learn `EAGAIN`.
-/// Edge-triggered registration makes that safe: data that lands after the read raises a new
-/// event, which the loop dispatches after this clear.
+/// A read shorter than the buffer does not prove the socket drained: a FIN that came with
+/// the data is still there, and its edge is spent. So readiness is kept until a read says
+/// `EAGAIN` (the loop's events carry no RDHUP bit that would let us skip that read).
 pub(crate) struct SocketIo<T>(pub(crate) T);
 
 impl<T: Socket> TransportIo for SocketIo<T>
@@ -126,12 +126,7 @@ where
         loop {
             ready!(io.poll_readable(cx))?;
             match io.get_ref().read(buf) {
-                Ok(n) => {
-                    if n > 0 && n < buf.len() {
-                        io.clear_readable()?;
-                    }
-                    return Poll::Ready(Ok(n));
-                }
+                Ok(n) => return Poll::Ready(Ok(n)),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => io.clear_readable()?,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Poll::Ready(Err(e)),

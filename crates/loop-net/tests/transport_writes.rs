@@ -196,7 +196,9 @@ impl Producer {
     fn pump(&mut self) {
         let t = self.transport.clone().unwrap();
         let chunk = [b'p'; CHUNK];
-        while !self.paused && self.chunks_left > 0 {
+        // Inside a callback pause_writing cannot arrive before the callback returns, so the
+        // loop also asks the transport.
+        while !self.paused && !t.writing_paused() && self.chunks_left > 0 {
             t.write(&chunk);
             self.chunks_left -= 1;
             let peak = self.stats.peak_buffer.get().max(t.write_buffer_size());
