@@ -75,15 +75,17 @@ mod transport_connect;
 mod transport_info;
 mod transport_io;
 mod transport_receiver;
+mod transport_upgrade;
 mod transport_write_buffer;
 
 pub use crate::buffered_protocol::BufferedProtocol;
 pub use crate::protocol::Protocol;
 pub use crate::server::{Server, ServerBuilder, WaitClosed, create_server, create_unix_server};
-pub use crate::transport::{Buffered, Detach, Detached, ProtocolFactory, Rewind, Transport};
+pub use crate::transport::{Buffered, ProtocolFactory, Transport};
 pub use crate::transport_connect::{
     Connection, connect_accepted, connect_accepted_unix, create_connection, create_connection_with,
     create_unix_connection,
 };
 pub use crate::transport_info::{StreamInfo, TransportAddr};
 pub use crate::transport_io::Stream;
+pub use crate::transport_upgrade::{Detach, Detached, DetachedProtocol, Rewind};

@@ -515,7 +515,6 @@ fn boxed_with_info(accepted: Accepted) -> (Box<dyn Stream>, StreamInfo) {
     }
 }
 
-
 /// Accepts on listener `index` of the server until the server closes or goes away.
 async fn accept_loop(server: Weak<Inner>, index: usize) {
     let mut resilient = AcceptLoop::new();

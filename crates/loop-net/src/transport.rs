@@ -3,11 +3,8 @@
 use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
-use std::future::Future;
 use std::io::{self, IoSlice};
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
 
 use futures_lite::io::{AsyncRead, AsyncWrite};
 
@@ -15,7 +12,7 @@ use crate::buffered_protocol::BufferedProtocol;
 use crate::protocol::Protocol;
 use crate::transport_conn::{ConnOps, Setup, start};
 use crate::transport_info::{StreamInfo, TransportAddr};
-use crate::transport_io::{AnyIo, Stream, StreamIo};
+use crate::transport_io::{AnyIo, StreamIo};
 use crate::transport_receiver::{BufferReceiver, SliceReceiver};
 
 /// A stream connection as its protocol sees it (asyncio's `Transport`): write without ever
@@ -41,11 +38,13 @@ use crate::transport_receiver::{BufferReceiver, SliceReceiver};
 ///
 /// - [`Transport::from_stream`]: a transport over any `AsyncRead + AsyncWrite` stream, such as
 ///   a TLS stream, with what the stream cannot say about itself in a [`StreamInfo`].
-/// - [`ConnectOptions::wrap`](crate::ConnectOptions::wrap) and
+/// - [`create_connection_with`](crate::create_connection_with) and
 ///   [`ServerBuilder::wrap`](crate::ServerBuilder::wrap): transform each connected or
 ///   accepted socket (a TLS handshake) before the protocol attaches; asyncio's `ssl=`.
-/// - [`Transport::detach`] then [`Transport::attach`]: take the stream out of a live
-///   connection, wrap it, and carry on with the same protocol (asyncio's `loop.start_tls`).
+/// - [`Transport::upgrade`] (or [`Transport::detach`] then
+///   [`Detached::attach`](crate::Detached::attach)): take the
+///   stream out of a live connection, wrap it, and carry on with the same protocol
+///   (asyncio's `loop.start_tls`).
 ///
 /// # Examples
 ///
@@ -84,6 +83,10 @@ pub struct Transport {
 impl Transport {
     pub(crate) fn new(conn: Rc<dyn ConnOps>) -> Transport {
         Transport { conn }
+    }
+
+    pub(crate) fn conn(&self) -> &Rc<dyn ConnOps> {
+        &self.conn
     }
 
     /// Runs `protocol_factory()`'s protocol over `stream`: `connection_made` is called before
@@ -125,10 +128,10 @@ impl Transport {
         Ok((transport, protocol))
     }
 
-    /// Attaches an existing protocol to `stream` without calling `connection_made`: the second
-    /// half of STARTTLS, after [`detach`](Transport::detach) and a handshake on the detached
-    /// stream. The protocol keeps receiving `data_received`, and later `connection_lost`, from
-    /// the new transport; give it the returned handle (it still holds the old one).
+    /// Attaches a protocol you hold to `stream` without calling `connection_made`: for a
+    /// protocol moved from another transport by hand (see also [`Detached::attach`](crate::Detached::attach), which
+    /// needs no handle). It receives `data_received`, and later `connection_lost`, from the
+    /// new transport; give it the returned handle.
     ///
     /// # Errors
     ///
@@ -154,7 +157,11 @@ impl Transport {
         S: AsyncRead + AsyncWrite + Unpin + 'static,
         P: Protocol,
     {
-        start(stream_io(stream, &info), SliceReceiver(protocol), setup(info, false))
+        start(
+            stream_io(stream, &info),
+            SliceReceiver(protocol),
+            setup(info, false),
+        )
     }
 
     /// [`attach`](Transport::attach) for a [`BufferedProtocol`].
@@ -184,7 +191,11 @@ impl Transport {
         S: AsyncRead + AsyncWrite + Unpin + 'static,
         P: BufferedProtocol,
     {
-        start(stream_io(stream, &info), BufferReceiver(protocol), setup(info, false))
+        start(
+            stream_io(stream, &info),
+            BufferReceiver(protocol),
+            setup(info, false),
+        )
     }
 
     /// Queues `data` for sending; never blocks. When nothing is queued it goes to the socket
@@ -406,7 +417,11 @@ impl Transport {
     ///     assert!(t.set_write_buffer_limits(Some(0), Some(1)).is_err());
     /// }
     /// ```
-    pub fn set_write_buffer_limits(&self, high: Option<usize>, low: Option<usize>) -> io::Result<()> {
+    pub fn set_write_buffer_limits(
+        &self,
+        high: Option<usize>,
+        low: Option<usize>,
+    ) -> io::Result<()> {
         let high = high.unwrap_or(match low {
             Some(low) => low.saturating_mul(4),
             None => crate::transport_conn::DEFAULT_HIGH,
@@ -477,33 +492,6 @@ impl Transport {
     pub fn dropped_writes(&self) -> u64 {
         self.conn.dropped_writes()
     }
-
-    /// Takes the stream out of the connection, for STARTTLS: reading stops at once, what is
-    /// queued is sent, then the future gives the stream and the protocol hears nothing more
-    /// from this transport (no `connection_lost`). Wrap the stream (say in TLS) and continue
-    /// with [`Transport::attach`].
-    ///
-    /// `unconsumed` is a tail of the data the protocol was last given that belongs to the
-    /// new layer (bytes the peer sent right behind its STARTTLS command); it comes back
-    /// first in [`Detached::unread`], and [`Detached::into_stream`] replays it.
-    ///
-    /// If the connection ends before the hand-over, the future fails with `NotConnected` and
-    /// the protocol gets `connection_lost` as usual.
-    ///
-    /// ```
-    /// # use loop_net::Transport;
-    /// async fn upgrade(t: Transport) -> std::io::Result<()> {
-    ///     let detached = t.detach(&[]).await?;
-    ///     let _stream = detached.into_stream(); // hand it to a TLS acceptor, then attach
-    ///     Ok(())
-    /// }
-    /// ```
-    pub fn detach(&self, unconsumed: &[u8]) -> Detach {
-        self.conn.start_detach(unconsumed);
-        Detach {
-            transport: self.clone(),
-        }
-    }
 }
 
 impl fmt::Debug for Transport {
@@ -517,7 +505,10 @@ impl fmt::Debug for Transport {
     }
 }
 
-fn stream_io<S: AsyncRead + AsyncWrite + Unpin + 'static>(stream: S, info: &StreamInfo) -> AnyIo {
+pub(crate) fn stream_io<S: AsyncRead + AsyncWrite + Unpin + 'static>(
+    stream: S,
+    info: &StreamInfo,
+) -> AnyIo {
     AnyIo::Stream(StreamIo {
         stream: Box::new(stream),
         peer: info.peer.clone(),
@@ -525,152 +516,12 @@ fn stream_io<S: AsyncRead + AsyncWrite + Unpin + 'static>(stream: S, info: &Stre
     })
 }
 
-fn setup(info: StreamInfo, connection_made: bool) -> Setup {
+pub(crate) fn setup(info: StreamInfo, connection_made: bool) -> Setup {
     Setup {
         extras: info.extras,
         no_write_eof: info.no_write_eof,
         on_finish: None,
         connection_made,
-    }
-}
-
-/// Future of [`Transport::detach`].
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-#[derive(Debug)]
-pub struct Detach {
-    transport: Transport,
-}
-
-impl Future for Detach {
-    type Output = io::Result<Detached>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<Detached>> {
-        self.transport.conn.poll_detach(cx)
-    }
-}
-
-/// A stream taken out of a transport by [`Transport::detach`].
-pub struct Detached {
-    /// The connection's stream; downcast with [`Stream::into_any`] if you need its type.
-    pub stream: Box<dyn Stream>,
-    /// Bytes that belong in front of whatever `stream` yields next.
-    pub unread: Vec<u8>,
-}
-
-impl Detached {
-    /// The stream with [`unread`](Detached::unread) replayed first.
-    ///
-    /// ```
-    /// use futures_lite::AsyncReadExt;
-    /// use loop_net::Detached;
-    /// let d = Detached {
-    ///     stream: Box::new(futures_lite::io::Cursor::new(b" world".to_vec())),
-    ///     unread: b"hello".to_vec(),
-    /// };
-    /// let mut s = d.into_stream();
-    /// let mut all = String::new();
-    /// futures_lite::future::block_on(s.read_to_string(&mut all)).unwrap();
-    /// assert_eq!(all, "hello world");
-    /// ```
-    pub fn into_stream(self) -> Rewind<Box<dyn Stream>> {
-        Rewind {
-            unread: self.unread,
-            pos: 0,
-            inner: self.stream,
-        }
-    }
-}
-
-impl fmt::Debug for Detached {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Detached")
-            .field("unread", &self.unread.len())
-            .finish_non_exhaustive()
-    }
-}
-
-/// A stream that yields some bytes of its own before its inner stream's (see
-/// [`Detached::into_stream`]). Writes go straight to the inner stream.
-#[derive(Debug)]
-pub struct Rewind<S> {
-    unread: Vec<u8>,
-    pos: usize,
-    inner: S,
-}
-
-impl<S> Rewind<S> {
-    /// Puts `unread` in front of `inner`.
-    ///
-    /// ```
-    /// let r = loop_net::Rewind::new(b"x".to_vec(), futures_lite::io::empty());
-    /// # let _ = r;
-    /// ```
-    pub fn new(unread: Vec<u8>, inner: S) -> Rewind<S> {
-        Rewind {
-            unread,
-            pos: 0,
-            inner,
-        }
-    }
-
-    /// The inner stream and the replay bytes not read yet.
-    ///
-    /// ```
-    /// let r = loop_net::Rewind::new(b"x".to_vec(), futures_lite::io::empty());
-    /// let (_, rest) = r.into_parts();
-    /// assert_eq!(rest, b"x");
-    /// ```
-    pub fn into_parts(mut self) -> (S, Vec<u8>) {
-        self.unread.drain(..self.pos);
-        (self.inner, self.unread)
-    }
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Rewind<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
-        if this.pos < this.unread.len() {
-            let rest = &this.unread[this.pos..];
-            let n = rest.len().min(buf.len());
-            buf[..n].copy_from_slice(&rest[..n]);
-            this.pos += n;
-            if this.pos == this.unread.len() {
-                this.unread = Vec::new();
-                this.pos = 0;
-            }
-            return Poll::Ready(Ok(n));
-        }
-        Pin::new(&mut this.inner).poll_read(cx, buf)
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Rewind<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_close(cx)
     }
 }
 

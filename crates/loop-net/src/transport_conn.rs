@@ -15,10 +15,11 @@ use std::task::{Context, Poll, Waker};
 
 use loop_core::ExceptionContext;
 
-use crate::transport::{Detached, Transport};
-use crate::transport_info::{Extras, TransportAddr};
+use crate::transport::Transport;
+use crate::transport_info::{Extras, StreamInfo, TransportAddr};
 use crate::transport_io::{AnyIo, TransportIo};
-use crate::transport_receiver::{Fault, Receiver, Received};
+use crate::transport_receiver::{Fault, Received, Receiver};
+use crate::transport_upgrade::{Detached, DetachedProtocol};
 use crate::transport_write_buffer::WriteBuffer;
 
 /// asyncio's default high-water mark.
@@ -51,7 +52,10 @@ pub(crate) trait ConnOps {
 
 enum DetachState {
     No,
-    Waiting { unread: Vec<u8>, waker: Option<Waker> },
+    Waiting {
+        unread: Vec<u8>,
+        waker: Option<Waker>,
+    },
     Done(io::Result<Detached>),
     Taken,
 }
@@ -352,7 +356,8 @@ impl<R: Receiver> Conn<R> {
         let mut state = self.detach.borrow_mut();
         if let DetachState::Waiting { waker, .. } = &mut *state {
             let waker = waker.take();
-            let detail = error.map_or_else(|| "the connection ended".to_owned(), ToString::to_string);
+            let detail =
+                error.map_or_else(|| "the connection ended".to_owned(), ToString::to_string);
             *state = DetachState::Done(Err(io::Error::new(
                 io::ErrorKind::NotConnected,
                 format!("detach failed: {detail}"),
@@ -364,18 +369,29 @@ impl<R: Receiver> Conn<R> {
         }
     }
 
-    /// Gives the stream to whoever called `detach`; the protocol hears nothing.
+    /// Gives the stream, and the protocol to run over its replacement, to whoever called
+    /// `detach`; the protocol hears nothing.
     fn hand_over(&self) {
         self.finished.set(true);
         let io = self.io.borrow_mut().take();
-        drop(self.receiver.borrow_mut().take());
+        let receiver = self.receiver.borrow_mut().take();
         let mut state = self.detach.borrow_mut();
-        if let (DetachState::Waiting { unread, waker }, Some(io)) =
-            (std::mem::replace(&mut *state, DetachState::Taken), io)
-        {
+        if let (DetachState::Waiting { unread, waker }, Some(io), Some(receiver)) = (
+            std::mem::replace(&mut *state, DetachState::Taken),
+            io,
+            receiver,
+        ) {
+            let mut info = StreamInfo::new();
+            info.peer = io.peer_addr();
+            info.local = io.local_addr();
+            let protocol = DetachedProtocol {
+                attach: Box::new(move |io, setup| start(io, receiver, setup)),
+            };
             *state = DetachState::Done(Ok(Detached {
                 stream: io.into_stream(),
                 unread,
+                info,
+                protocol,
             }));
             drop(state);
             if let Some(waker) = waker {
@@ -395,8 +411,9 @@ impl<R: Receiver> Conn<R> {
 
 fn report(callback: &str, detail: &str) {
     if let Ok(lp) = loop_core::get_running_loop() {
-        let mut ctx =
-            ExceptionContext::from_message(format!("Fatal error: protocol.{callback}() call failed."));
+        let mut ctx = ExceptionContext::from_message(format!(
+            "Fatal error: protocol.{callback}() call failed."
+        ));
         ctx.detail = Some(detail.to_owned());
         lp.call_exception_handler(ctx);
     }

@@ -57,7 +57,10 @@ pub(crate) enum Fault {
     Io(io::Error),
     /// A protocol callback panicked, or broke the rules (an empty buffer, a borrow held
     /// across an await). Reported to the exception handler.
-    Protocol { callback: &'static str, detail: String },
+    Protocol {
+        callback: &'static str,
+        detail: String,
+    },
 }
 
 impl Fault {
@@ -159,7 +162,9 @@ impl<P: Protocol> Receiver for SliceReceiver<P> {
         };
         drop(guard);
         let data = &buf.get()[..n];
-        Poll::Ready(with(&self.0, "data_received", |p| p.data_received(data)).map(|()| Received::Data))
+        Poll::Ready(
+            with(&self.0, "data_received", |p| p.data_received(data)).map(|()| Received::Data),
+        )
     }
 
     fn eof_received(&self) -> Result<bool, Fault> {
@@ -221,7 +226,9 @@ impl<P: BufferedProtocol> Receiver for BufferReceiver<P> {
             Ok(Some(Poll::Ready(Ok(0)))) => return Poll::Ready(Ok(Received::Eof)),
             Ok(Some(Poll::Ready(Ok(n)))) => n,
         };
-        Poll::Ready(with(&self.0, "buffer_updated", |p| p.buffer_updated(n)).map(|()| Received::Data))
+        Poll::Ready(
+            with(&self.0, "buffer_updated", |p| p.buffer_updated(n)).map(|()| Received::Data),
+        )
     }
 
     fn eof_received(&self) -> Result<bool, Fault> {

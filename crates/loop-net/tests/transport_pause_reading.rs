@@ -11,7 +11,9 @@ use proto::{Rec, Shared, addr_of, client, on_thread, run, until};
 fn paused_reading_delivers_nothing_until_resumed() {
     let shared = Shared::new();
     run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         let (tx, rx) = std::sync::mpsc::channel::<&'static [u8]>();
         let peer = on_thread(move || {

@@ -46,7 +46,10 @@ impl Shared {
     }
 
     pub(crate) fn transport(&self) -> Transport {
-        self.transport.borrow().clone().expect("connection_made was called")
+        self.transport
+            .borrow()
+            .clone()
+            .expect("connection_made was called")
     }
 
     pub(crate) fn events(&self) -> Vec<Ev> {
@@ -67,7 +70,10 @@ impl Shared {
     }
 
     pub(crate) fn lost(&self) -> bool {
-        self.events.borrow().iter().any(|e| matches!(e, Ev::Lost(_)))
+        self.events
+            .borrow()
+            .iter()
+            .any(|e| matches!(e, Ev::Lost(_)))
     }
 
     pub(crate) fn count(&self, ev: &Ev) -> usize {
