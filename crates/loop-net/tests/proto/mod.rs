@@ -96,6 +96,12 @@ impl Shared {
 /// A protocol that records every callback into its [`Shared`].
 pub(crate) struct Rec(pub(crate) Rc<Shared>);
 
+impl std::fmt::Debug for Rec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Rec").field(&self.0.events()).finish()
+    }
+}
+
 impl Rec {
     /// A factory making `Rec`s that all record into `shared`.
     pub(crate) fn factory(shared: &Rc<Shared>) -> impl FnMut() -> Rec + 'static {
