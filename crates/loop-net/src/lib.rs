@@ -67,6 +67,7 @@ pub use crate::unix_stream::UnixStream;
 
 // Transports and protocols (asyncio's API).
 mod buffered_protocol;
+mod datagram_endpoint;
 mod protocol;
 mod server;
 mod transport;
@@ -79,6 +80,7 @@ mod transport_upgrade;
 mod transport_write_buffer;
 
 pub use crate::buffered_protocol::BufferedProtocol;
+pub use crate::datagram_endpoint::{DatagramProtocol, DatagramTransport, create_datagram_endpoint};
 pub use crate::protocol::Protocol;
 pub use crate::server::{Server, ServerBuilder, WaitClosed, create_server, create_unix_server};
 pub use crate::transport::{Buffered, ProtocolFactory, Transport};

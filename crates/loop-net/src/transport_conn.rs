@@ -409,7 +409,7 @@ impl<R: Receiver> Conn<R> {
     }
 }
 
-fn report(callback: &str, detail: &str) {
+pub(crate) fn report(callback: &str, detail: &str) {
     if let Ok(lp) = loop_core::get_running_loop() {
         let mut ctx = ExceptionContext::from_message(format!(
             "Fatal error: protocol.{callback}() call failed."

@@ -28,17 +28,17 @@ thread_local! {
 
 /// Borrows this thread's read buffer (or a fresh one if it is already out) and returns it
 /// when dropped.
-struct ReadBuffer(Option<Box<[u8]>>);
+pub(crate) struct ReadBuffer(Option<Box<[u8]>>);
 
 impl ReadBuffer {
-    fn take() -> ReadBuffer {
+    pub(crate) fn take() -> ReadBuffer {
         let buf = READ_BUFFER
             .with(Cell::take)
             .unwrap_or_else(|| vec![0; READ_SIZE].into_boxed_slice());
         ReadBuffer(Some(buf))
     }
 
-    fn get(&mut self) -> &mut [u8] {
+    pub(crate) fn get(&mut self) -> &mut [u8] {
         self.0.as_deref_mut().expect("buffer present until drop")
     }
 }
@@ -85,7 +85,7 @@ fn panic_detail(payload: &(dyn Any + Send)) -> String {
 }
 
 /// Runs one protocol callback, turning a panic into a [`Fault`].
-fn guarded<R>(callback: &'static str, f: impl FnOnce() -> R) -> Result<R, Fault> {
+pub(crate) fn guarded<R>(callback: &'static str, f: impl FnOnce() -> R) -> Result<R, Fault> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|payload| Fault::Protocol {
         callback,
         detail: panic_detail(&*payload),

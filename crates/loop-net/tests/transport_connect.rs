@@ -26,7 +26,9 @@ fn create_connection_runs_the_protocol_against_a_blocking_peer() {
             s.read_exact(&mut buf).unwrap();
             buf
         });
-        let (t, handle) = create_connection(Rec::factory(&shared), addr).await.unwrap();
+        let (t, handle) = create_connection(Rec::factory(&shared), addr)
+            .await
+            .unwrap();
         // connection_made ran before create_connection returned.
         assert_eq!(shared.events(), [Ev::Made]);
         assert!(std::rc::Rc::ptr_eq(&handle.borrow().0, &shared));
@@ -38,7 +40,12 @@ fn create_connection_runs_the_protocol_against_a_blocking_peer() {
     });
     assert_eq!(
         shared.shape(),
-        [Ev::Made, Ev::Data(b"welcome".to_vec()), Ev::Eof, Ev::Lost(None)]
+        [
+            Ev::Made,
+            Ev::Data(b"welcome".to_vec()),
+            Ev::Eof,
+            Ev::Lost(None)
+        ]
     );
 }
 
@@ -173,7 +180,10 @@ fn unix_connection_to_a_unix_server() {
         let (t, _) = create_unix_connection(Rec::factory(&client_side), &path)
             .await
             .unwrap();
-        assert!(matches!(t.peer_addr(), Some(loop_net::TransportAddr::Unix(_))));
+        assert!(matches!(
+            t.peer_addr(),
+            Some(loop_net::TransportAddr::Unix(_))
+        ));
         t.write(b"over unix");
         until(|| client_side.data() == b"over unix").await;
         t.write_eof().unwrap();
@@ -184,7 +194,12 @@ fn unix_connection_to_a_unix_server() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(
         client_side.shape(),
-        [Ev::Made, Ev::Data(b"over unix".to_vec()), Ev::Eof, Ev::Lost(None)]
+        [
+            Ev::Made,
+            Ev::Data(b"over unix".to_vec()),
+            Ev::Eof,
+            Ev::Lost(None)
+        ]
     );
 }
 
@@ -208,7 +223,9 @@ fn adopting_accepted_streams() {
         let (t, _) = connect_accepted_unix(Rec::factory(&unix), a).unwrap();
         t.write(b"to b");
         let mut buf = [0; 4];
-        futures_lite::AsyncReadExt::read_exact(&mut &b, &mut buf).await.unwrap();
+        futures_lite::AsyncReadExt::read_exact(&mut &b, &mut buf)
+            .await
+            .unwrap();
         assert_eq!(&buf, b"to b");
         drop(b);
         until(|| unix.lost()).await;
