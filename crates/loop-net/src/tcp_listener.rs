@@ -212,8 +212,8 @@ impl TcpListener {
         self.io.get_ref().local_addr()
     }
 
-    /// Waits for a connection and accepts it. Every error is returned as is; [`incoming`]
-    /// (TcpListener::incoming) is the accept loop that rides out the transient ones.
+    /// Waits for a connection and accepts it. Every error is returned as is;
+    /// [`incoming`](TcpListener::incoming) is the accept loop that rides out the transient ones.
     ///
     /// # Errors
     ///
