@@ -58,6 +58,14 @@ async fn workout(
         .connect(hole)
         .await;
     assert!(timed_out.is_err());
+    // Happy Eyeballs: the hanging first attempt loses to the second and is closed.
+    let winner = TcpConnectOptions::new()
+        .happy_eyeballs_delay(Duration::from_millis(5))
+        .connect(&[hole, addr][..])
+        .await
+        .unwrap();
+    assert_eq!(winner.peer_addr().unwrap(), addr);
+    let _loser_side = listener.accept().await.unwrap();
     let pending = loop_core::spawn(TcpStream::connect(hole));
     loop_core::sleep(Duration::from_millis(10)).await;
     drop(pending);
