@@ -12,6 +12,10 @@
 //! - Unix: [`UnixListener`], [`UnixStream`], [`UnixDatagram`]; binding removes a stale socket
 //!   file (only a socket: asyncio's rule); a path starting with NUL is a Linux abstract name.
 //! - Addresses: [`ToSocketAddrs`] and [`lookup_host`].
+//! - Framed reads and flow-controlled writes over any stream, as asyncio's StreamReader and
+//!   StreamWriter: [`StreamReader`] (`read_line`, `read_until`, `read_exact`, with a limit;
+//!   [`ReadError`]) and [`StreamWriter`] (`write` buffers, `drain` waits above the high-water
+//!   mark).
 //! - Halves: [`ReadHalf`], [`WriteHalf`], [`OwnedReadHalf`], [`OwnedWriteHalf`].
 //!
 //! # Examples
@@ -45,7 +49,10 @@
 mod accept_loop;
 mod addr;
 mod connect;
+mod read_error;
 mod split;
+mod stream_reader;
+mod stream_writer;
 mod sys;
 mod tcp_listener;
 mod tcp_stream;
@@ -57,7 +64,10 @@ mod unix_stream;
 
 pub use crate::addr::{Address, ToSocketAddrs, lookup_host};
 pub use crate::connect::TcpConnectOptions;
+pub use crate::read_error::ReadError;
 pub use crate::split::{Duplex, OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
+pub use crate::stream_reader::{DEFAULT_LIMIT, StreamReader};
+pub use crate::stream_writer::{DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER, StreamWriter};
 pub use crate::tcp_listener::{Incoming, TcpListenOptions, TcpListener};
 pub use crate::tcp_stream::TcpStream;
 pub use crate::udp::UdpSocket;

@@ -62,6 +62,19 @@ impl TcpStream {
     /// A malformed address is [`InvalidInput`](io::ErrorKind::InvalidInput); a closed port is
     /// [`ConnectionRefused`](io::ErrorKind::ConnectionRefused); when several addresses all fail,
     /// the error names each attempt.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     let err = loop_net::TcpStream::connect("127.0.0.1").await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput); // no port
+    ///     assert_eq!(s.peer_addr()?, addr);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         TcpConnectOptions::new().connect(addr).await
     }
@@ -104,6 +117,17 @@ impl TcpStream {
     /// # Errors
     ///
     /// No running loop, or registration fails.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let std_stream = std::net::TcpStream::connect(server.local_addr()?)?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::from_std(std_stream)?;
+    ///     assert_eq!(s.peer_addr()?, server.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
             io: Async::new(stream)?,
@@ -115,11 +139,34 @@ impl TcpStream {
     /// # Errors
     ///
     /// When the poller refuses to let go of it.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     let std_stream = s.into_std()?;
+    ///     assert_eq!(std_stream.peer_addr()?, addr);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_std(self) -> io::Result<std::net::TcpStream> {
         self.io.into_inner()
     }
 
     /// The registered socket, for readiness (`readable()`, `writable()`) and hand-made I/O.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     s.as_async().writable().await?; // a fresh connection has room to write
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn as_async(&self) -> &Async<std::net::TcpStream> {
         &self.io
     }
@@ -129,6 +176,17 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's (`NotConnected` once the connection is gone).
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     assert_eq!(s.peer_addr()?, addr);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().peer_addr()
     }
@@ -138,6 +196,17 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     assert_eq!(s.local_addr()?.ip(), addr.ip());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
@@ -148,6 +217,21 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's (`NotConnected` when the peer has already gone).
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     s.shutdown(std::net::Shutdown::Write)?; // the peer reads EOF
+    ///     let (mut peer, _) = server.accept()?;
+    ///     let mut rest = Vec::new();
+    ///     std::io::Read::read_to_end(&mut peer, &mut rest)?;
+    ///     assert!(rest.is_empty());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.get_ref().shutdown(how)
     }
@@ -157,6 +241,17 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     assert!(!s.nodelay()?); // Nagle is on by default
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
         self.io.get_ref().nodelay()
     }
@@ -166,6 +261,18 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     s.set_nodelay(true)?;
+    ///     assert!(s.nodelay()?);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.io.get_ref().set_nodelay(nodelay)
     }
@@ -175,6 +282,17 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     assert!(s.ttl()? > 0);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn ttl(&self) -> io::Result<u32> {
         self.io.get_ref().ttl()
     }
@@ -184,6 +302,18 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     s.set_ttl(16)?;
+    ///     assert_eq!(s.ttl()?, 16);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.io.get_ref().set_ttl(ttl)
     }
@@ -193,6 +323,17 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     assert_eq!(s.linger()?, None);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn linger(&self) -> io::Result<Option<Duration>> {
         SockRef::from(self.io.get_ref()).linger()
     }
@@ -202,6 +343,18 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     s.set_linger(Some(std::time::Duration::ZERO))?; // close will reset
+    ///     assert_eq!(s.linger()?, Some(std::time::Duration::ZERO));
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
         SockRef::from(self.io.get_ref()).set_linger(linger)
     }
@@ -211,6 +364,17 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     assert!(!s.keepalive()?);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn keepalive(&self) -> io::Result<bool> {
         SockRef::from(self.io.get_ref()).keepalive()
     }
@@ -243,12 +407,40 @@ impl TcpStream {
     }
 
     /// Borrowed read and write halves, for reading and writing from two futures at once.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     use futures_lite::AsyncWriteExt;
+    ///     let (_r, mut w) = s.split();
+    ///     w.write_all(b"via the write half").await?;
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn split(&self) -> (ReadHalf<'_, TcpStream>, WriteHalf<'_, TcpStream>) {
         split::split(self)
     }
 
     /// Owned read and write halves, which may move to different tasks. Dropping the write half
     /// shuts down writing; [`OwnedReadHalf::reunite`] puts them back together.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     use futures_lite::AsyncWriteExt;
+    ///     let (r, mut w) = s.into_split();
+    ///     let writer = loop_core::spawn(async move { w.write_all(b"hi").await });
+    ///     writer.await.unwrap()?;
+    ///     assert_eq!(r.stream().peer_addr()?, addr);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_split(self) -> (OwnedReadHalf<TcpStream>, OwnedWriteHalf<TcpStream>) {
         split::into_split(self)
     }
@@ -375,5 +567,14 @@ impl AsyncWrite for TcpStream {
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut &*self).poll_close(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_stream_stays_small() {
+        // The fd, the reactor slot key and the loop's shared state: no buffers, no locks.
+        assert!(std::mem::size_of::<super::TcpStream>() <= 32);
     }
 }
