@@ -389,10 +389,22 @@ impl DatagramTransport {
     /// or no `addr` on an unconnected one (asyncio's `ValueError`).
     ///
     /// ```
-    /// # use loop_net::DatagramTransport;
-    /// fn reply(t: &DatagramTransport, to: std::net::SocketAddr) -> std::io::Result<()> {
-    ///     t.sendto(b"pong", Some(to))
-    /// }
+    /// # use std::net::SocketAddr;
+    /// # use loop_net::{DatagramProtocol, create_datagram_endpoint};
+    /// # struct Nop;
+    /// # impl DatagramProtocol for Nop { fn datagram_received(&mut self, _: &[u8], _: SocketAddr) {} }
+    /// # loop_core::run(async {
+    /// # let peer = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// # let (t, _) = create_datagram_endpoint(|| Nop, None, Some(peer.local_addr()?)).await?;
+    /// t.sendto(b"ping", None)?; // to the connected peer
+    /// let mut buf = [0; 4];
+    /// peer.recv(&mut buf)?;
+    /// assert_eq!(&buf, b"ping");
+    /// let elsewhere: SocketAddr = "127.0.0.1:9".parse().unwrap();
+    /// assert!(t.sendto(b"x", Some(elsewhere)).is_err());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn sendto(&self, data: &[u8], addr: Option<SocketAddr>) -> io::Result<()> {
         let ep = &self.ep;
@@ -436,11 +448,19 @@ impl DatagramTransport {
     /// Sends what is queued, then closes; `connection_lost(None)` follows. Idempotent.
     ///
     /// ```
-    /// # use loop_net::DatagramTransport;
-    /// fn done(t: &DatagramTransport) {
-    ///     t.close();
-    ///     assert!(t.is_closing());
-    /// }
+    /// # use std::net::SocketAddr;
+    /// # use loop_net::{DatagramProtocol, create_datagram_endpoint};
+    /// # struct Nop;
+    /// # impl DatagramProtocol for Nop { fn datagram_received(&mut self, _: &[u8], _: SocketAddr) {} }
+    /// # loop_core::run(async {
+    /// # let peer = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// # let (t, _) = create_datagram_endpoint(|| Nop, None, Some(peer.local_addr()?)).await?;
+    /// t.close();
+    /// t.close(); // idempotent
+    /// assert!(t.is_closing());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn close(&self) {
         if !self.ep.closing.replace(true) {
@@ -451,10 +471,18 @@ impl DatagramTransport {
     /// Closes at once, dropping what is queued.
     ///
     /// ```
-    /// # use loop_net::DatagramTransport;
-    /// fn kill(t: &DatagramTransport) {
-    ///     t.abort();
-    /// }
+    /// # use std::net::SocketAddr;
+    /// # use loop_net::{DatagramProtocol, create_datagram_endpoint};
+    /// # struct Nop;
+    /// # impl DatagramProtocol for Nop { fn datagram_received(&mut self, _: &[u8], _: SocketAddr) {} }
+    /// # loop_core::run(async {
+    /// # let peer = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// # let (t, _) = create_datagram_endpoint(|| Nop, None, Some(peer.local_addr()?)).await?;
+    /// t.abort();
+    /// assert!(t.is_closing());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn abort(&self) {
         if !self.ep.aborted.replace(true) {
@@ -467,10 +495,17 @@ impl DatagramTransport {
     /// Whether the endpoint is closing or closed.
     ///
     /// ```
-    /// # use loop_net::DatagramTransport;
-    /// fn open(t: &DatagramTransport) -> bool {
-    ///     !t.is_closing()
-    /// }
+    /// # use std::net::SocketAddr;
+    /// # use loop_net::{DatagramProtocol, create_datagram_endpoint};
+    /// # struct Nop;
+    /// # impl DatagramProtocol for Nop { fn datagram_received(&mut self, _: &[u8], _: SocketAddr) {} }
+    /// # loop_core::run(async {
+    /// # let peer = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// # let (t, _) = create_datagram_endpoint(|| Nop, None, Some(peer.local_addr()?)).await?;
+    /// assert!(!t.is_closing());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn is_closing(&self) -> bool {
         self.ep.closing.get() || self.ep.aborted.get() || self.ep.finished.get()
@@ -479,10 +514,17 @@ impl DatagramTransport {
     /// The bound address (asyncio's `sockname`).
     ///
     /// ```
-    /// # use loop_net::DatagramTransport;
-    /// fn port(t: &DatagramTransport) -> Option<u16> {
-    ///     Some(t.local_addr()?.port())
-    /// }
+    /// # use std::net::SocketAddr;
+    /// # use loop_net::{DatagramProtocol, create_datagram_endpoint};
+    /// # struct Nop;
+    /// # impl DatagramProtocol for Nop { fn datagram_received(&mut self, _: &[u8], _: SocketAddr) {} }
+    /// # loop_core::run(async {
+    /// # let peer = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// # let (t, _) = create_datagram_endpoint(|| Nop, None, Some(peer.local_addr()?)).await?;
+    /// assert_ne!(t.local_addr().unwrap().port(), 0);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn local_addr(&self) -> Option<SocketAddr> {
         self.ep.local
@@ -491,10 +533,17 @@ impl DatagramTransport {
     /// The connected peer, if any (asyncio's `peername`).
     ///
     /// ```
-    /// # use loop_net::DatagramTransport;
-    /// fn connected(t: &DatagramTransport) -> bool {
-    ///     t.peer_addr().is_some()
-    /// }
+    /// # use std::net::SocketAddr;
+    /// # use loop_net::{DatagramProtocol, create_datagram_endpoint};
+    /// # struct Nop;
+    /// # impl DatagramProtocol for Nop { fn datagram_received(&mut self, _: &[u8], _: SocketAddr) {} }
+    /// # loop_core::run(async {
+    /// # let peer = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// # let (t, _) = create_datagram_endpoint(|| Nop, None, Some(peer.local_addr()?)).await?;
+    /// assert_eq!(t.peer_addr(), Some(peer.local_addr()?));
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn peer_addr(&self) -> Option<SocketAddr> {
         self.ep.remote
@@ -503,10 +552,18 @@ impl DatagramTransport {
     /// Bytes queued and not yet sent.
     ///
     /// ```
-    /// # use loop_net::DatagramTransport;
-    /// fn backlog(t: &DatagramTransport) -> usize {
-    ///     t.write_buffer_size()
-    /// }
+    /// # use std::net::SocketAddr;
+    /// # use loop_net::{DatagramProtocol, create_datagram_endpoint};
+    /// # struct Nop;
+    /// # impl DatagramProtocol for Nop { fn datagram_received(&mut self, _: &[u8], _: SocketAddr) {} }
+    /// # loop_core::run(async {
+    /// # let peer = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// # let (t, _) = create_datagram_endpoint(|| Nop, None, Some(peer.local_addr()?)).await?;
+    /// t.sendto(b"x", None)?;
+    /// assert_eq!(t.write_buffer_size(), 0); // sent at once
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn write_buffer_size(&self) -> usize {
         self.ep.queued_bytes.get()
@@ -519,10 +576,18 @@ impl DatagramTransport {
     /// `InvalidInput` when `high < low`.
     ///
     /// ```
-    /// # use loop_net::DatagramTransport;
-    /// fn small(t: &DatagramTransport) {
-    ///     t.set_write_buffer_limits(Some(1500), None).unwrap();
-    /// }
+    /// # use std::net::SocketAddr;
+    /// # use loop_net::{DatagramProtocol, create_datagram_endpoint};
+    /// # struct Nop;
+    /// # impl DatagramProtocol for Nop { fn datagram_received(&mut self, _: &[u8], _: SocketAddr) {} }
+    /// # loop_core::run(async {
+    /// # let peer = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// # let (t, _) = create_datagram_endpoint(|| Nop, None, Some(peer.local_addr()?)).await?;
+    /// t.set_write_buffer_limits(Some(1500), None)?;
+    /// assert!(t.set_write_buffer_limits(Some(1), Some(2)).is_err());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn set_write_buffer_limits(
         &self,
@@ -549,10 +614,19 @@ impl DatagramTransport {
     /// Datagrams dropped because the endpoint was closing.
     ///
     /// ```
-    /// # use loop_net::DatagramTransport;
-    /// fn lost(t: &DatagramTransport) -> u64 {
-    ///     t.dropped_datagrams()
-    /// }
+    /// # use std::net::SocketAddr;
+    /// # use loop_net::{DatagramProtocol, create_datagram_endpoint};
+    /// # struct Nop;
+    /// # impl DatagramProtocol for Nop { fn datagram_received(&mut self, _: &[u8], _: SocketAddr) {} }
+    /// # loop_core::run(async {
+    /// # let peer = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// # let (t, _) = create_datagram_endpoint(|| Nop, None, Some(peer.local_addr()?)).await?;
+    /// t.close();
+    /// t.sendto(b"late", None)?;
+    /// assert_eq!(t.dropped_datagrams(), 1);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn dropped_datagrams(&self) -> u64 {
         self.ep.dropped.get()

@@ -42,15 +42,13 @@ use crate::transport_receiver::{BufferReceiver, SliceReceiver};
 ///   [`ServerBuilder::wrap`](crate::ServerBuilder::wrap): transform each connected or
 ///   accepted socket (a TLS handshake) before the protocol attaches; asyncio's `ssl=`.
 /// - [`Transport::upgrade`] (or [`Transport::detach`] then
-///   [`Detached::attach`](crate::Detached::attach)): take the
+///   [`DetachedProtocol::attach`](crate::DetachedProtocol::attach)): take the
 ///   stream out of a live connection, wrap it, and carry on with the same protocol
 ///   (asyncio's `loop.start_tls`).
 ///
 /// # Examples
 ///
 /// ```
-/// use std::cell::RefCell;
-/// use std::rc::Rc;
 /// use loop_net::{Protocol, StreamInfo, Transport};
 ///
 /// struct Greeter;
@@ -129,7 +127,7 @@ impl Transport {
     }
 
     /// Attaches a protocol you hold to `stream` without calling `connection_made`: for a
-    /// protocol moved from another transport by hand (see also [`Detached::attach`](crate::Detached::attach), which
+    /// protocol moved from another transport by hand (see also [`DetachedProtocol::attach`](crate::DetachedProtocol::attach), which
     /// needs no handle). It receives `data_received`, and later `connection_lost`, from the
     /// new transport; give it the returned handle.
     ///
@@ -207,10 +205,19 @@ impl Transport {
     /// A stream error ends the connection: the protocol gets `connection_lost(Some(error))`.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn reply(t: &Transport) {
-    ///     t.write(b"+OK\r\n");
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// t.write(b"+OK\r\n");
+    /// let mut buf = [0; 5];
+    /// futures_lite::AsyncReadExt::read_exact(&mut &theirs, &mut buf).await?;
+    /// assert_eq!(&buf, b"+OK\r\n");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn write(&self, data: &[u8]) {
         self.conn.write(&[IoSlice::new(data)]);
@@ -219,11 +226,20 @@ impl Transport {
     /// Queues several buffers in order, sent with vectored writes (asyncio's `writelines`).
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn reply(t: &Transport, body: &[u8]) {
-    ///     let len = body.len().to_string();
-    ///     t.writelines([b"$".as_slice(), len.as_bytes(), b"\r\n", body, b"\r\n"]);
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// let owned = vec![b'A'];
+    /// t.writelines([b"SP".as_slice(), &owned, &[b'M']]);
+    /// let mut buf = [0; 4];
+    /// futures_lite::AsyncReadExt::read_exact(&mut &theirs, &mut buf).await?;
+    /// assert_eq!(&buf, b"SPAM");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn writelines<I>(&self, buffers: I)
     where
@@ -257,11 +273,21 @@ impl Transport {
     /// `Unsupported` when [`can_write_eof`](Transport::can_write_eof) is false.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn done(t: &Transport) -> std::io::Result<()> {
-    ///     t.write(b"last words");
-    ///     t.write_eof()
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// t.write(b"last words");
+    /// t.write_eof()?;
+    /// let mut all = Vec::new();
+    /// futures_lite::AsyncReadExt::read_to_end(&mut &theirs, &mut all).await?; // EOF, yet we may still read
+    /// assert_eq!(all, b"last words");
+    /// assert!(!t.is_closing());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn write_eof(&self) -> io::Result<()> {
         self.conn.write_eof()
@@ -271,12 +297,17 @@ impl Transport {
     /// sockets, false for TLS).
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn half_close(t: &Transport) {
-    ///     if t.can_write_eof() {
-    ///         t.write_eof().unwrap();
-    ///     }
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// assert!(t.can_write_eof()); // a socket can; TLS cannot
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn can_write_eof(&self) -> bool {
         self.conn.can_write_eof()
@@ -286,11 +317,20 @@ impl Transport {
     /// `connection_lost(None)`. Idempotent.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn bye(t: &Transport) {
-    ///     t.write(b"bye\n");
-    ///     t.close(); // "bye" is still delivered
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// t.write(b"bye\n");
+    /// t.close(); // "bye" is still delivered
+    /// let mut all = Vec::new();
+    /// futures_lite::AsyncReadExt::read_to_end(&mut &theirs, &mut all).await?;
+    /// assert_eq!(all, b"bye\n");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn close(&self) {
         self.conn.close();
@@ -299,11 +339,20 @@ impl Transport {
     /// Closes at once, dropping whatever is queued; `connection_lost(None)` follows promptly.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn kill(t: &Transport) {
-    ///     t.abort();
-    ///     assert!(t.is_closing());
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// t.write(b"never mind");
+    /// t.abort();
+    /// assert!(t.is_closing());
+    /// assert_eq!(t.write_buffer_size(), 0);
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn abort(&self) {
         self.conn.abort();
@@ -312,12 +361,19 @@ impl Transport {
     /// Whether the transport is closing or closed (also after a detach).
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn maybe_write(t: &Transport) {
-    ///     if !t.is_closing() {
-    ///         t.write(b"x");
-    ///     }
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// assert!(!t.is_closing());
+    /// t.close();
+    /// assert!(t.is_closing());
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn is_closing(&self) -> bool {
         self.conn.is_closing()
@@ -328,10 +384,19 @@ impl Transport {
     /// Idempotent.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn backpressure(t: &Transport, full: bool) {
-    ///     if full { t.pause_reading() } else { t.resume_reading() }
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// t.pause_reading();
+    /// t.pause_reading(); // idempotent
+    /// assert!(!t.is_reading());
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn pause_reading(&self) {
         self.conn.set_reading(false);
@@ -340,10 +405,19 @@ impl Transport {
     /// Resumes calling `data_received`. Idempotent.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn go(t: &Transport) {
-    ///     t.resume_reading();
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// t.pause_reading();
+    /// t.resume_reading();
+    /// assert!(t.is_reading());
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn resume_reading(&self) {
         self.conn.set_reading(true);
@@ -352,10 +426,19 @@ impl Transport {
     /// Whether the transport is reading (not paused and not closing).
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn paused(t: &Transport) -> bool {
-    ///     !t.is_reading()
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// assert!(t.is_reading());
+    /// t.close();
+    /// assert!(!t.is_reading());
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn is_reading(&self) -> bool {
         self.conn.is_reading()
@@ -365,10 +448,17 @@ impl Transport {
     /// when a stream given to [`from_stream`](Transport::from_stream) came without one.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn who(t: &Transport) -> String {
-    ///     format!("{:?}", t.peer_addr())
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// assert!(matches!(t.peer_addr(), Some(loop_net::TransportAddr::Unix(_))));
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn peer_addr(&self) -> Option<TransportAddr> {
         self.conn.peer_addr()
@@ -377,10 +467,18 @@ impl Transport {
     /// Our own address (asyncio's `get_extra_info("sockname")`).
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn me(t: &Transport) -> Option<std::net::SocketAddr> {
-    ///     t.local_addr()?.as_inet()
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// assert!(matches!(t.local_addr(), Some(loop_net::TransportAddr::Unix(_))));
+    /// assert_eq!(t.local_addr().and_then(|a| a.as_inet()), None);
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn local_addr(&self) -> Option<TransportAddr> {
         self.conn.local_addr()
@@ -390,12 +488,20 @@ impl Transport {
     /// details), the typed form of asyncio's `get_extra_info(name)`.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// #[derive(Clone)]
-    /// struct Alpn(String);
-    /// fn alpn(t: &Transport) -> Option<String> {
-    ///     t.extra::<Alpn>().map(|a| a.0)
-    /// }
+    /// # use loop_net::{Protocol, StreamInfo, Transport};
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct Alpn(&'static str);
+    ///
+    /// let (ours, _theirs) = loop_net::UnixStream::pair()?;
+    /// let (t, _) = Transport::from_stream(ours, StreamInfo::new().extra(Alpn("h2")), || Nop)?;
+    /// assert_eq!(t.extra::<Alpn>(), Some(Alpn("h2")));
+    /// assert_eq!(t.extra::<String>(), None);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn extra<T: Any + Clone>(&self) -> Option<T> {
         self.conn.extras().get::<T>().cloned()
@@ -410,12 +516,19 @@ impl Transport {
     /// `InvalidInput` when `high < low`.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn tight(t: &Transport) {
-    ///     t.set_write_buffer_limits(Some(4096), None).unwrap();
-    ///     assert_eq!(t.write_buffer_limits(), (4096, 1024));
-    ///     assert!(t.set_write_buffer_limits(Some(0), Some(1)).is_err());
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// t.set_write_buffer_limits(Some(4096), None)?;
+    /// assert_eq!(t.write_buffer_limits(), (4096, 1024));
+    /// assert!(t.set_write_buffer_limits(Some(0), Some(1)).is_err());
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn set_write_buffer_limits(
         &self,
@@ -440,10 +553,17 @@ impl Transport {
     /// The write-buffer limits, `(high, low)`.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn defaults(t: &Transport) -> bool {
-    ///     t.write_buffer_limits() == (64 * 1024, 16 * 1024)
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// assert_eq!(t.write_buffer_limits(), (64 * 1024, 16 * 1024));
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn write_buffer_limits(&self) -> (usize, usize) {
         self.conn.write_buffer_limits()
@@ -452,10 +572,18 @@ impl Transport {
     /// Bytes queued and not yet taken by the stream.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn backlog(t: &Transport) -> usize {
-    ///     t.write_buffer_size()
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// t.write(b"x");
+    /// assert_eq!(t.write_buffer_size(), 0); // the socket took it at once
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn write_buffer_size(&self) -> usize {
         self.conn.write_buffer_size()
@@ -467,15 +595,21 @@ impl Transport {
     /// `pause_writing` cannot run until the callback returns (it is borrowed).
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn produce(t: &Transport, mut next: impl FnMut() -> Option<Vec<u8>>) {
-    ///     while !t.writing_paused() {
-    ///         match next() {
-    ///             Some(chunk) => t.write(&chunk),
-    ///             None => break,
-    ///         }
-    ///     }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// let chunk = vec![0u8; 256 * 1024];
+    /// while !t.writing_paused() {
+    ///     t.write(&chunk); // nobody reads: the queue grows past the high-water mark
     /// }
+    /// assert!(t.write_buffer_size() > 64 * 1024);
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn writing_paused(&self) -> bool {
         self.conn.writing_paused()
@@ -484,10 +618,19 @@ impl Transport {
     /// How many writes were dropped because the transport was closing or closed.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn lost_writes(t: &Transport) -> u64 {
-    ///     t.dropped_writes()
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// t.close();
+    /// t.write(b"too late");
+    /// assert_eq!(t.dropped_writes(), 1);
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn dropped_writes(&self) -> u64 {
         self.conn.dropped_writes()
@@ -509,11 +652,11 @@ pub(crate) fn stream_io<S: AsyncRead + AsyncWrite + Unpin + 'static>(
     stream: S,
     info: &StreamInfo,
 ) -> AnyIo {
-    AnyIo::Stream(StreamIo {
+    AnyIo::Stream(Box::new(StreamIo {
         stream: Box::new(stream),
         peer: info.peer.clone(),
         local: info.local.clone(),
-    })
+    }))
 }
 
 pub(crate) fn setup(info: StreamInfo, connection_made: bool) -> Setup {

@@ -56,7 +56,7 @@ enum DetachState {
         unread: Vec<u8>,
         waker: Option<Waker>,
     },
-    Done(io::Result<Detached>),
+    Done(Box<io::Result<Detached>>),
     Taken,
 }
 
@@ -358,10 +358,10 @@ impl<R: Receiver> Conn<R> {
             let waker = waker.take();
             let detail =
                 error.map_or_else(|| "the connection ended".to_owned(), ToString::to_string);
-            *state = DetachState::Done(Err(io::Error::new(
+            *state = DetachState::Done(Box::new(Err(io::Error::new(
                 io::ErrorKind::NotConnected,
                 format!("detach failed: {detail}"),
-            )));
+            ))));
             drop(state);
             if let Some(waker) = waker {
                 waker.wake();
@@ -387,12 +387,12 @@ impl<R: Receiver> Conn<R> {
             let protocol = DetachedProtocol {
                 attach: Box::new(move |io, setup| start(io, receiver, setup)),
             };
-            *state = DetachState::Done(Ok(Detached {
+            *state = DetachState::Done(Box::new(Ok(Detached {
                 stream: io.into_stream(),
                 unread,
                 info,
                 protocol,
-            }));
+            })));
             drop(state);
             if let Some(waker) = waker {
                 waker.wake();
@@ -559,10 +559,10 @@ impl<R: Receiver> ConnOps for Conn<R> {
             return;
         }
         *state = if self.finished.get() || self.closing.get() || self.aborted.get() {
-            DetachState::Done(Err(io::Error::new(
+            DetachState::Done(Box::new(Err(io::Error::new(
                 io::ErrorKind::NotConnected,
                 "detach failed: the transport is closing",
-            )))
+            ))))
         } else {
             DetachState::Waiting {
                 unread: unconsumed.to_vec(),
@@ -581,7 +581,7 @@ impl<R: Receiver> ConnOps for Conn<R> {
                 Poll::Pending
             }
             DetachState::Done(_) => match std::mem::replace(&mut *state, DetachState::Taken) {
-                DetachState::Done(result) => Poll::Ready(result),
+                DetachState::Done(result) => Poll::Ready(*result),
                 _ => unreachable!("matched Done above"),
             },
             DetachState::No | DetachState::Taken => Poll::Ready(Err(io::Error::other(

@@ -151,9 +151,6 @@ impl<P: Protocol> Receiver for SliceReceiver<P> {
         let Some(stream) = guard.as_mut() else {
             return Poll::Pending;
         };
-        if let Err(e) = ready!(stream.poll_read_ready(cx)) {
-            return Poll::Ready(Err(Fault::Io(e)));
-        }
         let mut buf = ReadBuffer::take();
         let n = match ready!(stream.poll_read(cx, buf.get())) {
             Ok(0) => return Poll::Ready(Ok(Received::Eof)),

@@ -18,7 +18,7 @@ impl Transport {
     /// Takes the stream out of the connection, for STARTTLS: reading stops at once, what is
     /// queued is sent, then the future gives the stream, and the protocol hears nothing more
     /// from this transport (no `connection_lost`). Wrap the stream (say in TLS) and continue
-    /// with [`Detached::attach`], which runs the same protocol over the new stream.
+    /// with [`DetachedProtocol::attach`], which runs the same protocol over the new stream.
     /// [`upgrade`](Transport::upgrade) does all three steps.
     ///
     /// `unconsumed` is a tail of the data the protocol was last given that belongs to the
@@ -29,14 +29,25 @@ impl Transport {
     /// the protocol gets `connection_lost` as usual.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// async fn upgrade(t: Transport) -> std::io::Result<Transport> {
-    ///     let detached = t.detach(&[]).await?;
-    ///     let info = detached.info();
-    ///     let (stream, protocol) = detached.into_parts();
-    ///     // ... a TLS handshake on `stream` would go here ...
-    ///     protocol.attach(stream, info)
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// t.write(b"220 go ahead\r\n"); // sent before the hand-over
+    /// let detached = t.detach(b"early").await?;
+    /// assert!(t.is_closing());
+    /// assert_eq!(detached.unread(), b"early");
+    /// let info = detached.info();
+    /// let (stream, protocol) = detached.into_parts(); // replays "early" first
+    /// // ... a TLS handshake on `stream` would go here ...
+    /// let upgraded = protocol.attach(stream, info)?;
+    /// assert!(!upgraded.is_closing());
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn detach(&self, unconsumed: &[u8]) -> Detach {
         self.conn().start_detach(unconsumed);
@@ -56,10 +67,24 @@ impl Transport {
     /// (the stream is gone, and its end was never the protocol's doing).
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// async fn identity_upgrade(t: &Transport) -> std::io::Result<Transport> {
-    ///     t.upgrade(&[], |stream, info| async move { Ok((stream, info)) }).await
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// let upgraded = t
+    ///     .upgrade(&[], |stream, info| async move {
+    ///         // A TLS handshake would wrap `stream` here.
+    ///         Ok((stream, info.extra("wrapped")))
+    ///     })
+    ///     .await?;
+    /// assert_eq!(upgraded.extra::<&str>(), Some("wrapped"));
+    /// assert!(t.is_closing());
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub async fn upgrade<W, Fut, S>(&self, unconsumed: &[u8], wrap: W) -> io::Result<Transport>
     where
@@ -91,7 +116,7 @@ impl Future for Detach {
 }
 
 /// A connection taken apart by [`Transport::detach`]: its stream, bytes to replay in front
-/// of it, and its protocol, ready to [`attach`](Detached::attach) to a wrapped stream.
+/// of it, and its protocol, ready to [`attach`](DetachedProtocol::attach) to a wrapped stream.
 pub struct Detached {
     pub(crate) stream: Box<dyn Stream>,
     pub(crate) unread: Vec<u8>,
@@ -100,13 +125,21 @@ pub struct Detached {
 }
 
 impl Detached {
-    /// The addresses of the connection, to pass on to [`attach`](Detached::attach).
+    /// The addresses of the connection, to pass on to [`DetachedProtocol::attach`].
     ///
     /// ```
-    /// # use loop_net::Detached;
-    /// fn peer(d: &Detached) -> String {
-    ///     format!("{:?}", d.info())
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// let detached = t.detach(&[]).await?;
+    /// assert!(format!("{:?}", detached.info()).contains("peer: Some"));
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn info(&self) -> StreamInfo {
         let mut info = StreamInfo::new();
@@ -118,10 +151,18 @@ impl Detached {
     /// The bytes [`into_parts`](Detached::into_parts) replays before the stream's own.
     ///
     /// ```
-    /// # use loop_net::Detached;
-    /// fn early(d: &Detached) -> usize {
-    ///     d.unread().len()
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// let detached = t.detach(b"ClientHello").await?;
+    /// assert_eq!(detached.unread(), b"ClientHello");
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn unread(&self) -> &[u8] {
         &self.unread
@@ -131,33 +172,25 @@ impl Detached {
     /// inner stream with [`Rewind::into_parts`] and [`Stream::into_any`] if you need its type.
     ///
     /// ```
-    /// # use loop_net::Detached;
-    /// fn parts(d: Detached) {
-    ///     let (_stream, _protocol) = d.into_parts();
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// let detached = t.detach(b"early ").await?;
+    /// let (stream, _protocol) = detached.into_parts();
+    /// { use futures_lite::AsyncWriteExt; (&theirs).write_all(b"late").await?; }
+    /// drop(theirs);
+    /// let mut all = String::new();
+    /// futures_lite::AsyncReadExt::read_to_string(&mut { stream }, &mut all).await?;
+    /// assert_eq!(all, "early late");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn into_parts(self) -> (Rewind<Box<dyn Stream>>, DetachedProtocol) {
         (Rewind::new(self.unread, self.stream), self.protocol)
-    }
-
-    /// Runs the protocol over `stream` (the wrapped one) with a new transport; no second
-    /// `connection_made`. The unread bytes are dropped: use
-    /// [`into_parts`](Detached::into_parts) when the wrapper must see them.
-    ///
-    /// # Errors
-    ///
-    /// Outside a running loop.
-    ///
-    /// ```
-    /// # use loop_net::Detached;
-    /// fn same_stream(d: Detached) -> std::io::Result<loop_net::Transport> {
-    ///     let info = d.info();
-    ///     let (stream, protocol) = d.into_parts();
-    ///     protocol.attach(stream, info)
-    /// }
-    /// ```
-    pub fn attach<S: Stream>(self, stream: S, info: StreamInfo) -> io::Result<Transport> {
-        self.protocol.attach(stream, info)
     }
 }
 
@@ -187,10 +220,21 @@ impl DetachedProtocol {
     /// Outside a running loop.
     ///
     /// ```
-    /// # use loop_net::{DetachedProtocol, StreamInfo};
-    /// fn reattach(p: DetachedProtocol, s: loop_net::UnixStream) -> std::io::Result<loop_net::Transport> {
-    ///     p.attach(s, StreamInfo::new())
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// let detached = t.detach(&[]).await?;
+    /// let info = detached.info();
+    /// let (stream, protocol) = detached.into_parts();
+    /// let again = protocol.attach(stream, info)?; // no second connection_made
+    /// assert!(!again.is_closing());
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn attach<S: Stream>(self, stream: S, info: StreamInfo) -> io::Result<Transport> {
         let io = stream_io(stream, &info);

@@ -136,13 +136,12 @@ fn a_peer_reset_is_an_error_on_that_connection_only() {
         })
         .await;
         // The server still serves.
-        let mut again = on_thread(move || {
+        let again = on_thread(move || {
             let mut s = client(addr);
             s.write_all(b"ok").unwrap();
             let mut b = [0; 1];
             let _ = s.read(&mut b);
         });
-        let _ = &mut again;
         until(|| shared.data().ends_with(b"ok")).await;
         shared.transport().close();
         again.await;
