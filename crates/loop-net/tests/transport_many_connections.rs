@@ -48,11 +48,14 @@ impl Protocol for Echo {
     }
 }
 
+/// Each finished connection: the message sent and what came back.
+type Finished = Rc<RefCell<Vec<(String, Vec<u8>)>>>;
+
 /// Sends its message, half-closes, and records what came back when the connection ends.
 struct Client {
     msg: String,
     got: Vec<u8>,
-    done: Rc<RefCell<Vec<(String, Vec<u8>)>>>,
+    done: Finished,
 }
 
 impl Protocol for Client {
@@ -73,7 +76,7 @@ impl Protocol for Client {
 #[test]
 fn a_thousand_concurrent_connections_and_no_descriptor_leak() {
     enough_descriptors();
-    let done = Rc::new(RefCell::new(Vec::new()));
+    let done: Finished = Rc::default();
     let (leaked, _) = run(async {
         let before = open_fds();
         let server = create_server(Echo::default, "127.0.0.1:0").await.unwrap();
