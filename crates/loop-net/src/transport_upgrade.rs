@@ -168,6 +168,29 @@ impl Detached {
         &self.unread
     }
 
+    /// The stream with the unread bytes replayed first, for a caller that holds the protocol
+    /// itself and continues with [`Transport::attach`]; the detached protocol is dropped
+    /// (it gets no `connection_lost`).
+    ///
+    /// ```
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, _theirs) = loop_net::UnixStream::pair()?;
+    /// let (t, protocol) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// let stream = t.detach(&[]).await?.into_stream();
+    /// // ... wrap `stream` ...
+    /// let again = loop_net::Transport::attach(stream, loop_net::StreamInfo::new(), protocol)?;
+    /// assert!(!again.is_closing());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn into_stream(self) -> Rewind<Box<dyn Stream>> {
+        Rewind::new(self.unread, self.stream)
+    }
+
     /// The stream (with the unread bytes replayed first) and the protocol. Downcast the
     /// inner stream with [`Rewind::into_parts`] and [`Stream::into_any`] if you need its type.
     ///
