@@ -233,3 +233,39 @@ fn unix_server_replaces_a_stale_socket_but_not_a_regular_file() {
     });
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_protocol_may_close_its_own_server_from_connection_made() {
+    use loop_net::{Protocol, Transport};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    struct Closer(Rc<RefCell<Option<Server>>>);
+    impl Protocol for Closer {
+        fn connection_made(&mut self, t: Transport) {
+            if let Some(server) = self.0.borrow().as_ref() {
+                server.close();
+            }
+            t.write(b"closed it");
+            t.close();
+        }
+        fn data_received(&mut self, _: &[u8]) {}
+    }
+
+    let slot = Rc::new(RefCell::new(None));
+    let for_factory = slot.clone();
+    let (_, reports) = run(async {
+        let server = create_server(move || Closer(for_factory.clone()), "127.0.0.1:0")
+            .await
+            .unwrap();
+        let addr = addr_of(&server);
+        *slot.borrow_mut() = Some(server);
+        let got = on_thread(move || proto::read_to_end(&mut client(addr))).await;
+        assert_eq!(got, b"closed it");
+        let server = slot.borrow_mut().take().unwrap();
+        assert!(!server.is_serving());
+        server.wait_closed().await;
+        assert!(std::net::TcpStream::connect(addr).is_err());
+    });
+    assert!(reports.is_empty(), "{reports:?}");
+}
