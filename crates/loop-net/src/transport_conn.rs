@@ -431,8 +431,9 @@ impl<R: Receiver> ConnOps for Conn<R> {
         }
         let mut sent = 0;
         if self.wbuf.borrow().is_empty() {
-            let mut io = self.io.borrow_mut();
-            if let Some(stream) = io.as_mut() {
+            // Busy only while a BufferedProtocol's get_buffer runs: then just queue.
+            let mut io = self.io.try_borrow_mut().ok();
+            if let Some(stream) = io.as_mut().and_then(|io| io.as_mut()) {
                 let waker = self.waker.borrow();
                 let mut cx = Context::from_waker(waker.as_ref().unwrap_or(Waker::noop()));
                 match stream.poll_write(&mut cx, bufs) {
@@ -519,11 +520,11 @@ impl<R: Receiver> ConnOps for Conn<R> {
     }
 
     fn peer_addr(&self) -> Option<TransportAddr> {
-        self.io.borrow().as_ref()?.peer_addr()
+        self.io.try_borrow().ok()?.as_ref()?.peer_addr()
     }
 
     fn local_addr(&self) -> Option<TransportAddr> {
-        self.io.borrow().as_ref()?.local_addr()
+        self.io.try_borrow().ok()?.as_ref()?.local_addr()
     }
 
     fn extras(&self) -> &Extras {

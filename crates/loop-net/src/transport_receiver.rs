@@ -195,21 +195,28 @@ impl<P: BufferedProtocol> Receiver for BufferReceiver<P> {
         io: &RefCell<Option<S>>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Received, Fault>> {
-        let mut guard = io.borrow_mut();
-        let Some(stream) = guard.as_mut() else {
-            return Poll::Pending;
-        };
-        if let Err(e) = ready!(stream.poll_read_ready(cx)) {
-            return Poll::Ready(Err(Fault::Io(e)));
+        // Ask for a buffer only once a read may find something.
+        {
+            let mut guard = io.borrow_mut();
+            let Some(stream) = guard.as_mut() else {
+                return Poll::Pending;
+            };
+            if let Err(e) = ready!(stream.poll_read_ready(cx)) {
+                return Poll::Ready(Err(Fault::Io(e)));
+            }
         }
+        // `get_buffer` runs with the stream free, so it may use its transport.
         let read = with(&self.0, "get_buffer", |p| {
             let buf = p.get_buffer(BUFFER_HINT);
             if buf.is_empty() {
                 return None;
             }
-            Some(stream.poll_read(cx, buf))
+            let mut guard = io.borrow_mut();
+            Some(match guard.as_mut() {
+                Some(stream) => stream.poll_read(cx, buf),
+                None => Poll::Pending,
+            })
         });
-        drop(guard);
         let n = match read {
             Err(fault) => return Poll::Ready(Err(fault)),
             Ok(None) => {
