@@ -348,6 +348,8 @@ impl<R: Receiver> Conn<R> {
             }
         }
         drop(io);
+        // The task is done; holding its waker would keep its allocation alive with us.
+        drop(self.waker.borrow_mut().take());
         self.run_on_finish();
     }
 
