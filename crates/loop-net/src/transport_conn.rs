@@ -99,6 +99,10 @@ pub(crate) struct Conn<R> {
     unflushed: Cell<bool>,
     finished: Cell<bool>,
     fault: RefCell<Option<Fault>>,
+    /// `fault` is set: one flag for the hot path to test instead of a borrow.
+    faulted: Cell<bool>,
+    /// `detach` was called: reading stops and the stream is handed over once flushed.
+    detaching: Cell<bool>,
     dropped: Cell<u64>,
     detach: RefCell<DetachState>,
     no_write_eof: bool,
@@ -129,6 +133,8 @@ pub(crate) fn start<R: Receiver>(io: AnyIo, receiver: R, setup: Setup) -> io::Re
         unflushed: Cell::new(false),
         finished: Cell::new(false),
         fault: RefCell::new(None),
+        faulted: Cell::new(false),
+        detaching: Cell::new(false),
         dropped: Cell::new(0),
         detach: RefCell::new(DetachState::No),
         no_write_eof: setup.no_write_eof,
@@ -162,6 +168,7 @@ impl<R: Receiver> Conn<R> {
         let mut slot = self.fault.borrow_mut();
         if slot.is_none() {
             *slot = Some(fault);
+            self.faulted.set(true);
         }
         drop(slot);
         self.wake_driver();
@@ -173,7 +180,7 @@ impl<R: Receiver> Conn<R> {
             || self.aborted.get()
             || self.finished.get()
             || self.eof_requested.get()
-            || self.fault.borrow().is_some())
+            || self.faulted.get())
     }
 
     /// Records a flow-control change and tells the protocol if it can be reached now.
@@ -215,6 +222,9 @@ impl<R: Receiver> Conn<R> {
 
     /// Writes as much of the buffer as the stream takes. `Ok(true)`: nothing left to send.
     fn poll_flush_buffer(&self, cx: &mut Context<'_>) -> io::Result<bool> {
+        if !self.unflushed.get() && self.wbuf.borrow().is_empty() {
+            return Ok(true);
+        }
         loop {
             let mut io = self.io.borrow_mut();
             let Some(stream) = io.as_mut() else {
@@ -250,8 +260,9 @@ impl<R: Receiver> Conn<R> {
         let mut budget = READ_BUDGET;
         loop {
             self.deliver_flow();
-            if let Some(fault) = self.fault.borrow_mut().take() {
-                self.finish(Some(fault));
+            if self.faulted.get() {
+                let fault = self.fault.borrow_mut().take();
+                self.finish(fault);
                 return Poll::Ready(());
             }
             if self.aborted.get() {
@@ -279,7 +290,9 @@ impl<R: Receiver> Conn<R> {
                             Poll::Pending => {}
                         }
                     }
-                    if matches!(*self.detach.borrow(), DetachState::Waiting { .. }) {
+                    if self.detaching.get()
+                        && matches!(*self.detach.borrow(), DetachState::Waiting { .. })
+                    {
                         self.hand_over();
                         return Poll::Ready(());
                     }
@@ -292,7 +305,7 @@ impl<R: Receiver> Conn<R> {
             if !self.reading.get()
                 || self.read_eof.get()
                 || self.closing.get()
-                || !matches!(*self.detach.borrow(), DetachState::No)
+                || self.detaching.get()
             {
                 return Poll::Pending;
             }
@@ -505,10 +518,7 @@ impl<R: Receiver> ConnOps for Conn<R> {
     }
 
     fn is_closing(&self) -> bool {
-        self.closing.get()
-            || self.aborted.get()
-            || self.finished.get()
-            || !matches!(*self.detach.borrow(), DetachState::No)
+        self.closing.get() || self.aborted.get() || self.finished.get() || self.detaching.get()
     }
 
     fn set_reading(&self, on: bool) {
@@ -561,6 +571,7 @@ impl<R: Receiver> ConnOps for Conn<R> {
         if !matches!(*state, DetachState::No) {
             return;
         }
+        self.detaching.set(true);
         *state = if self.finished.get() || self.closing.get() || self.aborted.get() {
             DetachState::Done(Box::new(Err(io::Error::new(
                 io::ErrorKind::NotConnected,
