@@ -224,6 +224,19 @@ impl AsRawFd for UnixListener {
 }
 
 /// The stream of [`UnixListener::incoming`].
+///
+/// ```
+/// use futures_lite::StreamExt;
+/// let name = format!("\0loop-net-doc-{}-{:?}", std::process::id(), std::thread::current().id());
+/// loop_core::run(async move {
+///     let l = loop_net::UnixListener::bind(&name)?;
+///     let _c = loop_net::UnixStream::connect(&name).await?;
+///     let conn = l.incoming().next().await.unwrap()?;
+///     assert!(conn.peer_addr().is_ok());
+///     std::io::Result::Ok(())
+/// }).unwrap()?;
+/// # std::io::Result::Ok(())
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct UnixIncoming<'a> {
     listener: &'a UnixListener,
