@@ -142,3 +142,31 @@ fn datagrams_by_path_and_connected() {
         assert!(from.is_unnamed());
     });
 }
+
+#[test]
+fn dropping_a_listener_removes_its_socket_file_but_not_a_newer_one() {
+    let dir = TempDir::new("cleanup");
+    let path = dir.0.join("s");
+    run(async {
+        let first = UnixListener::bind(&path).unwrap();
+        assert!(path.exists());
+        drop(first);
+        assert!(!path.exists(), "the socket file outlived its listener");
+
+        // A listener whose file was replaced by a newer server's leaves the new one alone.
+        let old = UnixListener::bind(&path).unwrap();
+        let new = UnixListener::bind(&path).unwrap(); // removes old's file, binds its own
+        drop(old);
+        assert!(path.exists(), "the newer server's socket file was removed");
+        let _c = UnixStream::connect(&path).await.unwrap();
+        new.accept().await.unwrap();
+        drop(new);
+        assert!(!path.exists());
+
+        // into_std hands the file over with the socket.
+        let kept = UnixListener::bind(&path).unwrap().into_std().unwrap();
+        assert!(path.exists());
+        drop(kept);
+        assert!(path.exists());
+    });
+}
