@@ -170,3 +170,33 @@ fn dropping_a_listener_removes_its_socket_file_but_not_a_newer_one() {
         assert!(path.exists());
     });
 }
+
+#[test]
+fn connecting_while_the_backlog_is_full_waits_for_room() {
+    let dir = TempDir::new("backlog");
+    let path = dir.0.join("s");
+    run(async {
+        // Backlog 0: one connection waits unaccepted, the next finds the queue full (EAGAIN).
+        let socket =
+            socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None).unwrap();
+        socket
+            .bind(&socket2::SockAddr::unix(&path).unwrap())
+            .unwrap();
+        socket.listen(0).unwrap();
+        let listener = UnixListener::from_std(socket.into()).unwrap();
+        let _first = UnixStream::connect(&path).await.unwrap();
+        let second = loop_core::spawn(UnixStream::connect(path.clone()));
+        loop_core::sleep(std::time::Duration::from_millis(30)).await;
+        assert!(
+            !second.is_finished(),
+            "the queue was not full: nothing tested"
+        );
+        listener.accept().await.unwrap(); // room for one more
+        let mut second = second.await.unwrap().unwrap();
+        let (mut conn, _) = listener.accept().await.unwrap();
+        second.write_all(b"made it").await.unwrap();
+        let mut buf = [0; 7];
+        conn.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"made it");
+    });
+}
