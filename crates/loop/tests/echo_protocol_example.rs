@@ -1,5 +1,6 @@
 //! `echo_server --protocol`: the transport/protocol echo, end to end from the example's own
 //! source, against blocking std peers on other threads.
+#![cfg(feature = "net")]
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr};
