@@ -29,6 +29,10 @@ use crate::unix_stream::UnixStream;
 /// asyncio's default listen backlog.
 const BACKLOG: u32 = 100;
 
+/// Connections accepted back to back before the accept loop lets other tasks run (asyncio
+/// accepts up to its backlog per readiness event).
+const ACCEPT_BATCH: usize = 100;
+
 /// Pause after an accept error that is neither transient nor resource exhaustion (the
 /// listener's own accept loop handles those), so a persistent error cannot spin the loop.
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
@@ -520,7 +524,14 @@ fn boxed_with_info(accepted: Accepted) -> (Box<dyn Stream>, StreamInfo) {
 /// Accepts on listener `index` of the server until the server closes or goes away.
 async fn accept_loop(server: Weak<Inner>, index: usize) {
     let mut resilient = AcceptLoop::new();
+    let mut batch = 0;
     loop {
+        // A storm of connections must not starve the ones already accepted.
+        batch += 1;
+        if batch > ACCEPT_BATCH {
+            batch = 0;
+            loop_core::yield_now().await;
+        }
         let accepted = poll_fn(|cx| {
             let Some(inner) = server.upgrade() else {
                 return Poll::Ready(None);
