@@ -21,7 +21,7 @@ use crate::tcp_listener::{TcpListenOptions, TcpListener};
 use crate::tcp_stream::TcpStream;
 use crate::transport::{AttachParts, ProtocolFactory, Transport};
 use crate::transport_conn::Setup;
-use crate::transport_info::{Extras, StreamInfo, TransportAddr};
+use crate::transport_info::{Extras, StreamFlags, StreamInfo, TransportAddr};
 use crate::transport_io::{AnyIo, SocketIo, Stream, StreamIo};
 use crate::unix_listener::UnixListener;
 use crate::unix_stream::UnixStream;
@@ -39,8 +39,8 @@ const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
 
 type WrapFuture = Pin<Box<dyn Future<Output = io::Result<(Box<dyn Stream>, StreamInfo)>>>>;
 type Wrap = Rc<dyn Fn(Box<dyn Stream>, StreamInfo) -> WrapFuture>;
-/// Makes a protocol and a transport for a stream: server, stream, extras, no-write-eof.
-type AttachFn = Box<dyn Fn(&Rc<Inner>, AnyIo, Extras, bool)>;
+/// Makes a protocol and a transport for a stream: server, stream, extras, end handling.
+type AttachFn = Box<dyn Fn(&Rc<Inner>, AnyIo, Extras, StreamFlags)>;
 
 enum Listener {
     Tcp(TcpListener),
@@ -111,7 +111,7 @@ impl Inner {
                 }
                 Accepted::Unix(s) => AnyIo::Unix(SocketIo(s)),
             };
-            (self.attach)(self, io, Extras::default(), false);
+            (self.attach)(self, io, Extras::default(), StreamFlags::default());
             return;
         };
         let (stream, info) = boxed_with_info(accepted);
@@ -127,7 +127,7 @@ impl Inner {
                         peer: info.peer,
                         local: info.local,
                     }));
-                    (inner.attach)(&inner, io, info.extras, info.no_write_eof);
+                    (inner.attach)(&inner, io, info.extras, info.flags);
                 }
                 Err(e) => {
                     report(
@@ -440,7 +440,7 @@ impl<F: ProtocolFactory> ServerBuilder<F> {
     fn serve(self, listeners: Vec<Listener>) -> io::Result<Server> {
         loop_core::get_running_loop().map_err(io::Error::other)?;
         let factory = RefCell::new(self.factory);
-        let attach = move |inner: &Rc<Inner>, io: AnyIo, extras: Extras, no_write_eof: bool| {
+        let attach = move |inner: &Rc<Inner>, io: AnyIo, extras: Extras, flags: StreamFlags| {
             let made = catch_unwind(AssertUnwindSafe(|| factory.borrow_mut().make()));
             let protocol = match made {
                 Ok(p) => Rc::new(RefCell::new(p)),
@@ -455,7 +455,7 @@ impl<F: ProtocolFactory> ServerBuilder<F> {
             let weak = Rc::downgrade(inner);
             let setup = Setup {
                 extras,
-                no_write_eof,
+                flags,
                 on_finish: Some(Box::new(move || {
                     if let Some(inner) = weak.upgrade() {
                         inner.connection_ended(Some(id));

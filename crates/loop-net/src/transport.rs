@@ -37,7 +37,9 @@ use crate::transport_receiver::{BufferReceiver, SliceReceiver};
 /// # Extension points (TLS and STARTTLS)
 ///
 /// - [`Transport::from_stream`]: a transport over any `AsyncRead + AsyncWrite` stream, such as
-///   a TLS stream, with what the stream cannot say about itself in a [`StreamInfo`].
+///   a TLS stream, with what the stream cannot say about itself in a [`StreamInfo`]
+///   (addresses, typed extras, `can_write_eof`, and
+///   [`shutdown_on_close`](StreamInfo::shutdown_on_close) for a close_notify on `close`).
 /// - [`create_connection_with`](crate::create_connection_with) and
 ///   [`ServerBuilder::wrap`](crate::ServerBuilder::wrap): transform each connected or
 ///   accepted socket (a TLS handshake) before the protocol attaches; asyncio's `ssl=`.
@@ -662,7 +664,7 @@ pub(crate) fn stream_io<S: AsyncRead + AsyncWrite + Unpin + 'static>(
 pub(crate) fn setup(info: StreamInfo, connection_made: bool) -> Setup {
     Setup {
         extras: info.extras,
-        no_write_eof: info.no_write_eof,
+        flags: info.flags,
         on_finish: None,
         connection_made,
     }

@@ -16,7 +16,7 @@ use std::task::{Context, Poll, Waker};
 use loop_core::ExceptionContext;
 
 use crate::transport::Transport;
-use crate::transport_info::{Extras, StreamInfo, TransportAddr};
+use crate::transport_info::{Extras, StreamFlags, StreamInfo, TransportAddr};
 use crate::transport_io::{AnyIo, TransportIo};
 use crate::transport_receiver::{Fault, Received, Receiver};
 use crate::transport_upgrade::{Detached, DetachedProtocol};
@@ -63,7 +63,7 @@ enum DetachState {
 /// Everything a connection needs besides its stream and protocol.
 pub(crate) struct Setup {
     pub(crate) extras: Extras,
-    pub(crate) no_write_eof: bool,
+    pub(crate) flags: StreamFlags,
     pub(crate) on_finish: Option<Box<dyn FnOnce()>>,
     /// Whether to call `connection_made` (not after a STARTTLS upgrade).
     pub(crate) connection_made: bool,
@@ -72,7 +72,7 @@ pub(crate) struct Setup {
 impl std::fmt::Debug for Setup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Setup")
-            .field("no_write_eof", &self.no_write_eof)
+            .field("flags", &self.flags)
             .field("connection_made", &self.connection_made)
             .finish_non_exhaustive()
     }
@@ -105,7 +105,7 @@ pub(crate) struct Conn<R> {
     detaching: Cell<bool>,
     dropped: Cell<u64>,
     detach: RefCell<DetachState>,
-    no_write_eof: bool,
+    flags: StreamFlags,
     extras: Extras,
     on_finish: RefCell<Option<Box<dyn FnOnce()>>>,
 }
@@ -137,7 +137,7 @@ pub(crate) fn start<R: Receiver>(io: AnyIo, receiver: R, setup: Setup) -> io::Re
         detaching: Cell::new(false),
         dropped: Cell::new(0),
         detach: RefCell::new(DetachState::No),
-        no_write_eof: setup.no_write_eof,
+        flags: setup.flags,
         extras: setup.extras,
         on_finish: RefCell::new(setup.on_finish),
     });
@@ -297,6 +297,20 @@ impl<R: Receiver> Conn<R> {
                         return Poll::Ready(());
                     }
                     if self.closing.get() {
+                        if self.flags.shutdown_on_close && !self.eof_sent.get() {
+                            let shut = match self.io.borrow_mut().as_mut() {
+                                Some(stream) => stream.poll_shutdown_write(cx),
+                                None => Poll::Ready(Ok(())),
+                            };
+                            match shut {
+                                Poll::Pending => return Poll::Pending,
+                                Poll::Ready(Ok(())) => self.eof_sent.set(true),
+                                Poll::Ready(Err(e)) => {
+                                    self.set_fault(Fault::Io(e));
+                                    continue;
+                                }
+                            }
+                        }
                         self.finish(None);
                         return Poll::Ready(());
                     }
@@ -488,7 +502,7 @@ impl<R: Receiver> ConnOps for Conn<R> {
     }
 
     fn write_eof(&self) -> io::Result<()> {
-        if self.no_write_eof {
+        if self.flags.no_write_eof {
             return Err(io::Error::new(
                 io::ErrorKind::Unsupported,
                 "this transport cannot half-close (can_write_eof() is false)",
@@ -501,7 +515,7 @@ impl<R: Receiver> ConnOps for Conn<R> {
     }
 
     fn can_write_eof(&self) -> bool {
-        !self.no_write_eof
+        !self.flags.no_write_eof
     }
 
     fn close(&self) {

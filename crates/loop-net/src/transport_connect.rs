@@ -12,7 +12,7 @@ use crate::connect::TcpConnectOptions;
 use crate::tcp_stream::TcpStream;
 use crate::transport::{AttachParts, ProtocolFactory, Transport};
 use crate::transport_conn::Setup;
-use crate::transport_info::{Extras, StreamInfo, TransportAddr};
+use crate::transport_info::{Extras, StreamFlags, StreamInfo, TransportAddr};
 use crate::transport_io::{AnyIo, SocketIo, Stream, StreamIo};
 use crate::unix_stream::UnixStream;
 
@@ -23,12 +23,12 @@ fn run_protocol<F: ProtocolFactory>(
     mut factory: F,
     io: AnyIo,
     extras: Extras,
-    no_write_eof: bool,
+    flags: StreamFlags,
 ) -> io::Result<Connection<F::Protocol>> {
     let protocol = Rc::new(RefCell::new(factory.make()));
     let setup = Setup {
         extras,
-        no_write_eof,
+        flags,
         on_finish: None,
         connection_made: true,
     };
@@ -87,7 +87,12 @@ pub async fn create_connection<F: ProtocolFactory>(
     addr: impl ToSocketAddrs,
 ) -> io::Result<Connection<F::Protocol>> {
     let stream = TcpStream::connect(addr).await?;
-    run_protocol(protocol_factory, tcp_io(stream), Extras::default(), false)
+    run_protocol(
+        protocol_factory,
+        tcp_io(stream),
+        Extras::default(),
+        StreamFlags::default(),
+    )
 }
 
 /// [`create_connection`] with connect options (timeout, Happy Eyeballs delay, local address)
@@ -147,7 +152,7 @@ where
         peer: info.peer,
         local: info.local,
     }));
-    run_protocol(protocol_factory, io, info.extras, info.no_write_eof)
+    run_protocol(protocol_factory, io, info.extras, info.flags)
 }
 
 /// Connects to the Unix socket `path` and runs `protocol_factory()`'s protocol on it
@@ -178,7 +183,7 @@ pub async fn create_unix_connection<F: ProtocolFactory>(
         protocol_factory,
         AnyIo::Unix(SocketIo(stream)),
         Extras::default(),
-        false,
+        StreamFlags::default(),
     )
 }
 
@@ -207,7 +212,12 @@ pub fn connect_accepted<F: ProtocolFactory>(
     protocol_factory: F,
     stream: TcpStream,
 ) -> io::Result<Connection<F::Protocol>> {
-    run_protocol(protocol_factory, tcp_io(stream), Extras::default(), false)
+    run_protocol(
+        protocol_factory,
+        tcp_io(stream),
+        Extras::default(),
+        StreamFlags::default(),
+    )
 }
 
 /// [`connect_accepted`] for a Unix stream.
@@ -236,6 +246,6 @@ pub fn connect_accepted_unix<F: ProtocolFactory>(
         protocol_factory,
         AnyIo::Unix(SocketIo(stream)),
         Extras::default(),
-        false,
+        StreamFlags::default(),
     )
 }

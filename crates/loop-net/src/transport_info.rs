@@ -59,8 +59,17 @@ impl From<SocketAddr> for TransportAddr {
 pub struct StreamInfo {
     pub(crate) peer: Option<TransportAddr>,
     pub(crate) local: Option<TransportAddr>,
-    pub(crate) no_write_eof: bool,
+    pub(crate) flags: StreamFlags,
     pub(crate) extras: Extras,
+}
+
+/// How a transport treats its stream's end.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct StreamFlags {
+    /// `write_eof` is refused (TLS).
+    pub(crate) no_write_eof: bool,
+    /// `close` ends with the stream's `poll_close` before `connection_lost`.
+    pub(crate) shutdown_on_close: bool,
 }
 
 impl StreamInfo {
@@ -100,7 +109,21 @@ impl StreamInfo {
     /// let _ = loop_net::StreamInfo::new().can_write_eof(false);
     /// ```
     pub fn can_write_eof(mut self, yes: bool) -> StreamInfo {
-        self.no_write_eof = !yes;
+        self.flags.no_write_eof = !yes;
+        self
+    }
+
+    /// Whether [`close`](crate::Transport::close) ends with the stream's `poll_close` (for
+    /// TLS: close_notify) before `connection_lost`, as asyncio's TLS transports do; the
+    /// default is to drop the stream once the queue is sent. [`abort`](crate::Transport::abort)
+    /// always drops it at once. A `poll_close` that never finishes holds the close, so the
+    /// stream should bound it (loop-tls's shutdown timeout does).
+    ///
+    /// ```
+    /// let _ = loop_net::StreamInfo::new().shutdown_on_close(true);
+    /// ```
+    pub fn shutdown_on_close(mut self, yes: bool) -> StreamInfo {
+        self.flags.shutdown_on_close = yes;
         self
     }
 
@@ -122,7 +145,8 @@ impl fmt::Debug for StreamInfo {
         f.debug_struct("StreamInfo")
             .field("peer", &self.peer)
             .field("local", &self.local)
-            .field("can_write_eof", &!self.no_write_eof)
+            .field("can_write_eof", &!self.flags.no_write_eof)
+            .field("shutdown_on_close", &self.flags.shutdown_on_close)
             .field("extras", &self.extras.0.len())
             .finish()
     }

@@ -195,3 +195,84 @@ fn a_stream_error_ends_the_connection_with_that_error() {
         "stream errors are the protocol's, not the loop's: {reports:?}"
     );
 }
+
+/// Counts `poll_close` calls and answers `Pending` to the first one, as a TLS stream waiting
+/// for its close_notify to go out would.
+struct SlowClose {
+    inner: UnixStream,
+    closes: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl AsyncRead for SlowClose {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for SlowClose {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.closes.set(self.closes.get() + 1);
+        if self.closes.get() == 1 {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        ready!(Pin::new(&mut self.inner).poll_write(cx, b"<bye>"))?;
+        Pin::new(&mut self.inner).poll_close(cx)
+    }
+}
+
+#[test]
+fn shutdown_on_close_runs_poll_close_before_connection_lost_but_abort_does_not() {
+    for (graceful, abort) in [(true, false), (false, false), (true, true)] {
+        let shared = Shared::new();
+        let closes = std::rc::Rc::new(std::cell::Cell::new(0));
+        let (tail, _) = run(async {
+            let (ours, mut theirs) = pair();
+            let stream = SlowClose {
+                inner: ours,
+                closes: closes.clone(),
+            };
+            let info = StreamInfo::new().shutdown_on_close(graceful);
+            let (t, _) = Transport::from_stream(stream, info, Rec::factory(&shared)).unwrap();
+            t.write(b"data");
+            if abort {
+                t.abort();
+            } else {
+                t.close();
+            }
+            until(|| shared.lost()).await;
+            on_thread(move || {
+                let mut all = Vec::new();
+                theirs.read_to_end(&mut all).unwrap();
+                all
+            })
+            .await
+        });
+        assert_eq!(shared.events(), [Ev::Made, Ev::Lost(None)]);
+        match (graceful, abort) {
+            (true, false) => {
+                assert_eq!(closes.get(), 2);
+                assert_eq!(tail, b"data<bye>");
+            }
+            (false, false) => {
+                assert_eq!(closes.get(), 0);
+                assert_eq!(tail, b"data");
+            }
+            _ => assert_eq!(closes.get(), 0),
+        }
+    }
+}
