@@ -21,6 +21,20 @@
 //!   mark).
 //! - Halves: [`ReadHalf`], [`WriteHalf`], [`OwnedReadHalf`], [`OwnedWriteHalf`].
 //!
+//! And asyncio's callback face, transports and protocols:
+//!
+//! - [`Protocol`] (`connection_made`, `data_received`, `eof_received`, `connection_lost`,
+//!   `pause_writing` / `resume_writing`) and [`BufferedProtocol`] (`get_buffer` /
+//!   `buffer_updated`, for zero-copy receive), driven by a [`Transport`] whose `write` never
+//!   blocks: it tries the socket first and queues the rest, with asyncio's 64 KiB / 16 KiB
+//!   write-buffer limits.
+//! - [`create_connection`] and [`create_server`] (a [`Server`] with `close`, `wait_closed`,
+//!   `serve_forever`, `sockets`, and start-serving-later through [`ServerBuilder`]), Unix
+//!   variants, and [`create_datagram_endpoint`] for a [`DatagramProtocol`].
+//! - Transports over any futures-io stream ([`Transport::from_stream`]), a transform of each
+//!   stream before its protocol attaches ([`create_connection_with`], [`ServerBuilder::wrap`]),
+//!   and [`Transport::detach`] for STARTTLS: the hooks loop-tls uses for asyncio's `ssl=`.
+//!
 //! # Examples
 //!
 //! ```
