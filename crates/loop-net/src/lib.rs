@@ -1,3 +1,53 @@
-//! TCP, UDP and Unix sockets for the evloop event loop.
+//! TCP, UDP and Unix sockets for the evloop event loop, as Rust streams.
+//!
+//! Every type registers its socket with the loop running on the current thread (loop-core's
+//! edge-triggered [`Async`](loop_core::Async)), and every stream implements futures-io
+//! `AsyncRead` / `AsyncWrite` (vectored writes included) on the value and on a shared
+//! reference, so the futures ecosystem works on them.
+//!
+//! - TCP: [`TcpListener`] (with [`TcpListenOptions`]; [`TcpListener::incoming`] is an accept
+//!   loop that rides out descriptor exhaustion), [`TcpStream`] (with [`TcpConnectOptions`]:
+//!   host names resolved on the blocking pool, Happy Eyeballs, timeout).
+//! - Addresses: [`ToSocketAddrs`] and [`lookup_host`].
+//! - Halves: [`ReadHalf`], [`WriteHalf`], [`OwnedReadHalf`], [`OwnedWriteHalf`].
+//!
+//! # Examples
+//!
+//! ```
+//! use futures_lite::{AsyncReadExt, AsyncWriteExt};
+//! use loop_net::{TcpListener, TcpStream};
+//!
+//! loop_core::run(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await?;
+//!     let addr = listener.local_addr()?;
+//!     let server = loop_core::spawn(async move {
+//!         let (mut conn, _) = listener.accept().await?;
+//!         let mut buf = [0; 5];
+//!         conn.read_exact(&mut buf).await?;
+//!         conn.write_all(&buf).await
+//!     });
+//!     let mut client = TcpStream::connect(addr).await?;
+//!     client.write_all(b"hello").await?;
+//!     let mut back = [0; 5];
+//!     client.read_exact(&mut back).await?;
+//!     assert_eq!(&back, b"hello");
+//!     server.await.unwrap()
+//! }).unwrap()?;
+//! # std::io::Result::Ok(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+#![doc(test(attr(deny(warnings, rust_2018_idioms))))]
+
+mod addr;
+mod connect;
+mod split;
+mod sys;
+mod tcp_listener;
+mod tcp_stream;
+
+pub use crate::addr::{Address, ToSocketAddrs, lookup_host};
+pub use crate::connect::TcpConnectOptions;
+pub use crate::split::{Duplex, OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
+pub use crate::tcp_listener::{Incoming, TcpListenOptions, TcpListener};
+pub use crate::tcp_stream::TcpStream;
