@@ -46,6 +46,7 @@ use crate::sync_io::SyncIo;
 ///     tls.write_all(b"hello").await?;
 ///     let mut reply = Vec::new();
 ///     tls.read_to_end(&mut reply).await?; // ends at the server's close_notify
+///     tls.shutdown().await?; // answers it with ours
 ///     server.await.unwrap()?;
 ///     std::io::Result::Ok(reply)
 /// }).unwrap()?;
