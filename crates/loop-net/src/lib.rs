@@ -8,6 +8,9 @@
 //! - TCP: [`TcpListener`] (with [`TcpListenOptions`]; [`TcpListener::incoming`] is an accept
 //!   loop that rides out descriptor exhaustion), [`TcpStream`] (with [`TcpConnectOptions`]:
 //!   host names resolved on the blocking pool, Happy Eyeballs, timeout).
+//! - UDP: [`UdpSocket`] (broadcast, multicast, TTL).
+//! - Unix: [`UnixListener`], [`UnixStream`], [`UnixDatagram`]; binding removes a stale socket
+//!   file (only a socket: asyncio's rule); a path starting with NUL is a Linux abstract name.
 //! - Addresses: [`ToSocketAddrs`] and [`lookup_host`].
 //! - Halves: [`ReadHalf`], [`WriteHalf`], [`OwnedReadHalf`], [`OwnedWriteHalf`].
 //!
@@ -39,15 +42,41 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![doc(test(attr(deny(warnings, rust_2018_idioms))))]
 
+mod accept_loop;
 mod addr;
 mod connect;
 mod split;
 mod sys;
 mod tcp_listener;
 mod tcp_stream;
+mod udp;
+mod unix_datagram;
+mod unix_listener;
+mod unix_path;
+mod unix_stream;
 
 pub use crate::addr::{Address, ToSocketAddrs, lookup_host};
 pub use crate::connect::TcpConnectOptions;
 pub use crate::split::{Duplex, OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use crate::tcp_listener::{Incoming, TcpListenOptions, TcpListener};
 pub use crate::tcp_stream::TcpStream;
+pub use crate::udp::UdpSocket;
+pub use crate::unix_datagram::UnixDatagram;
+pub use crate::unix_listener::{UnixIncoming, UnixListener};
+pub use crate::unix_stream::UnixStream;
+
+// Transports and protocols (asyncio's API).
+mod buffered_protocol;
+mod protocol;
+mod transport;
+mod transport_conn;
+mod transport_info;
+mod transport_io;
+mod transport_receiver;
+mod transport_write_buffer;
+
+pub use crate::buffered_protocol::BufferedProtocol;
+pub use crate::protocol::Protocol;
+pub use crate::transport::{Buffered, Detach, Detached, ProtocolFactory, Rewind, Transport};
+pub use crate::transport_info::{StreamInfo, TransportAddr};
+pub use crate::transport_io::Stream;

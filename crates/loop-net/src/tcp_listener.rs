@@ -2,18 +2,18 @@
 //! descriptor exhaustion and aborted connections.
 
 use std::fmt;
-use std::future::{Future, poll_fn};
+use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
-use std::time::Duration;
 
 use futures_lite::Stream;
-use loop_core::{Async, Timer};
+use loop_core::Async;
 use socket2::{Domain, Protocol, Socket, Type};
 
+use crate::accept_loop::AcceptLoop;
 use crate::addr::{ToSocketAddrs, lookup_host};
 use crate::sys;
 use crate::tcp_stream::TcpStream;
@@ -253,8 +253,7 @@ impl TcpListener {
     pub fn incoming(&self) -> Incoming<'_> {
         Incoming {
             listener: self,
-            backoff: None,
-            delay: Incoming::FIRST_DELAY,
+            accept: AcceptLoop::new(),
         }
     }
 
@@ -302,37 +301,17 @@ impl AsRawFd for TcpListener {
 #[must_use = "streams do nothing unless polled"]
 pub struct Incoming<'a> {
     listener: &'a TcpListener,
-    backoff: Option<Timer>,
-    delay: Duration,
-}
-
-impl Incoming<'_> {
-    const FIRST_DELAY: Duration = Duration::from_millis(10);
-    const MAX_DELAY: Duration = Duration::from_secs(1);
+    accept: AcceptLoop,
 }
 
 impl Stream for Incoming<'_> {
     type Item = io::Result<TcpStream>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        loop {
-            if let Some(timer) = &mut self.backoff {
-                ready!(Pin::new(timer).poll(cx));
-                self.backoff = None;
-            }
-            match ready!(self.listener.poll_accept(cx)) {
-                Ok((stream, _)) => {
-                    self.delay = Incoming::FIRST_DELAY;
-                    return Poll::Ready(Some(Ok(stream)));
-                }
-                Err(e) if sys::is_connection_error(&e) => continue,
-                Err(e) if sys::is_resource_error(&e) => {
-                    self.backoff = Some(Timer::after(self.delay));
-                    self.delay = (self.delay * 2).min(Incoming::MAX_DELAY);
-                }
-                Err(e) => return Poll::Ready(Some(Err(e))),
-            }
-        }
+        let this = &mut *self;
+        let listener = this.listener;
+        let conn = ready!(this.accept.poll(cx, |cx| listener.poll_accept(cx)));
+        Poll::Ready(Some(conn.map(|(stream, _)| stream)))
     }
 }
 
@@ -340,7 +319,7 @@ impl fmt::Debug for Incoming<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Incoming")
             .field("listener", self.listener)
-            .field("backing_off", &self.backoff.is_some())
+            .field("backing_off", &self.accept.is_backing_off())
             .finish()
     }
 }

@@ -51,3 +51,31 @@ pub(crate) fn std_listener() -> std::net::TcpListener {
 pub(crate) fn closed_port() -> std::net::SocketAddr {
     std_listener().local_addr().unwrap()
 }
+
+/// An address whose connects hang: a listener with a full accept queue drops new SYNs, so a
+/// connect there neither succeeds nor fails until the kernel's retries run out (minutes).
+pub(crate) struct Blackhole {
+    _listener: socket2::Socket,
+    _filler: std::net::TcpStream,
+    pub(crate) addr: std::net::SocketAddr,
+}
+
+pub(crate) fn blackhole() -> Blackhole {
+    use socket2::{Domain, Socket, Type};
+    let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    let any: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    listener.bind(&any.into()).unwrap();
+    listener.listen(0).unwrap(); // room for one unaccepted connection
+    let addr = listener.local_addr().unwrap().as_socket().unwrap();
+    let filler = std::net::TcpStream::connect(addr).unwrap();
+    Blackhole {
+        _listener: listener,
+        _filler: filler,
+        addr,
+    }
+}
+
+/// How many descriptors this process has open.
+pub(crate) fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
