@@ -62,6 +62,7 @@ mod session;
 mod shutdown;
 mod stream;
 mod sync_io;
+mod transport;
 
 #[doc(hidden)]
 pub mod doc_support;
@@ -71,8 +72,10 @@ pub use error::rustls_error;
 pub use handshake::Handshake;
 pub use pem::{load_certificates, load_private_key};
 pub use server::{AcceptorBuilder, TlsAcceptor};
+pub use session::TlsInfo;
 pub use shutdown::Shutdown;
 pub use stream::TlsStream;
+pub use transport::stream_info;
 
 /// The rustls crate this one is built on, for its configuration and error types.
 pub use rustls;

@@ -98,3 +98,60 @@ impl<S> TlsStream<S> {
         matches!(self.connection(), Connection::Server(_))
     }
 }
+
+/// A TLS session's details as a value: what [`TlsStream::info`] returns, and what a transport
+/// carrying TLS offers as its extra (`transport.extra::<TlsInfo>()`, asyncio's
+/// `get_extra_info('cipher')`, `('peercert')` and friends).
+///
+/// # Examples
+///
+/// ```
+/// # let (cert, key) = { let c = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap(); (c.cert.der().clone(), rustls::pki_types::PrivateKeyDer::Pkcs8(c.signing_key.serialize_der().into())) };
+/// # loop_core::EventLoop::new()?.block_on(async move {
+/// let (client, _server) = loop_tls::doc_support::pair(cert, key).await?;
+/// let info = client.info();
+/// assert_eq!(info.protocol_version, Some(rustls::ProtocolVersion::TLSv1_3));
+/// assert_eq!(info.sni_hostname.as_deref(), Some("localhost"));
+/// assert_eq!(info.peer_certificates.len(), 1);
+/// # std::io::Result::Ok(()) }).unwrap()?;
+/// # std::io::Result::Ok(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct TlsInfo {
+    /// See [`TlsStream::protocol_version`].
+    pub protocol_version: Option<ProtocolVersion>,
+    /// See [`TlsStream::cipher_suite`].
+    pub cipher_suite: Option<SupportedCipherSuite>,
+    /// See [`TlsStream::alpn_protocol`].
+    pub alpn_protocol: Option<Vec<u8>>,
+    /// See [`TlsStream::peer_certificates`]; empty when the peer sent none.
+    pub peer_certificates: Vec<CertificateDer<'static>>,
+    /// See [`TlsStream::sni_hostname`].
+    pub sni_hostname: Option<String>,
+}
+
+impl<S> TlsStream<S> {
+    /// The session's details, copied out (see [`TlsInfo`]).
+    ///
+    /// ```
+    /// # let (cert, key) = { let c = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap(); (c.cert.der().clone(), rustls::pki_types::PrivateKeyDer::Pkcs8(c.signing_key.serialize_der().into())) };
+    /// # loop_core::EventLoop::new()?.block_on(async move {
+    /// let (_client, server) = loop_tls::doc_support::pair(cert, key).await?;
+    /// assert!(server.info().peer_certificates.is_empty());
+    /// # std::io::Result::Ok(()) }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn info(&self) -> TlsInfo {
+        TlsInfo {
+            protocol_version: self.protocol_version(),
+            cipher_suite: self.cipher_suite(),
+            alpn_protocol: self.alpn_protocol().map(<[u8]>::to_vec),
+            peer_certificates: self
+                .peer_certificates()
+                .map(<[_]>::to_vec)
+                .unwrap_or_default(),
+            sni_hostname: self.sni_hostname().map(str::to_owned),
+        }
+    }
+}
