@@ -68,8 +68,10 @@ pub use crate::unix_stream::UnixStream;
 // Transports and protocols (asyncio's API).
 mod buffered_protocol;
 mod protocol;
+mod server;
 mod transport;
 mod transport_conn;
+mod transport_connect;
 mod transport_info;
 mod transport_io;
 mod transport_receiver;
@@ -77,6 +79,11 @@ mod transport_write_buffer;
 
 pub use crate::buffered_protocol::BufferedProtocol;
 pub use crate::protocol::Protocol;
+pub use crate::server::{Server, ServerBuilder, WaitClosed, create_server, create_unix_server};
 pub use crate::transport::{Buffered, Detach, Detached, ProtocolFactory, Rewind, Transport};
+pub use crate::transport_connect::{
+    Connection, connect_accepted, connect_accepted_unix, create_connection, create_connection_with,
+    create_unix_connection,
+};
 pub use crate::transport_info::{StreamInfo, TransportAddr};
 pub use crate::transport_io::Stream;

@@ -33,7 +33,9 @@ use crate::transport_receiver::{BufferReceiver, SliceReceiver};
 /// sent as the socket drains. When the queue grows above the high-water mark (64 KiB by
 /// default) the protocol's `pause_writing` is called, and `resume_writing` once it is back
 /// at or below the low-water mark (16 KiB): a protocol that honours them keeps memory bounded
-/// against a slow reader.
+/// against a slow reader. A write made inside one of the protocol's own callbacks cannot call
+/// back into it (it is borrowed): the call comes right after that callback returns, and
+/// [`writing_paused`](Transport::writing_paused) tells a producing loop when to stop.
 ///
 /// # Extension points (TLS and STARTTLS)
 ///
@@ -442,6 +444,26 @@ impl Transport {
     /// ```
     pub fn write_buffer_size(&self) -> usize {
         self.conn.write_buffer_size()
+    }
+
+    /// Whether the write buffer is above the high-water mark and has not yet drained to the
+    /// low one: the state `pause_writing` / `resume_writing` report. A protocol that writes
+    /// in a loop from inside one of its own callbacks checks this, because there its
+    /// `pause_writing` cannot run until the callback returns (it is borrowed).
+    ///
+    /// ```
+    /// # use loop_net::Transport;
+    /// fn produce(t: &Transport, mut next: impl FnMut() -> Option<Vec<u8>>) {
+    ///     while !t.writing_paused() {
+    ///         match next() {
+    ///             Some(chunk) => t.write(&chunk),
+    ///             None => break,
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    pub fn writing_paused(&self) -> bool {
+        self.conn.writing_paused()
     }
 
     /// How many writes were dropped because the transport was closing or closed.

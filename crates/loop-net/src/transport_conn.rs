@@ -43,6 +43,7 @@ pub(crate) trait ConnOps {
     fn set_write_buffer_limits(&self, high: usize, low: usize);
     fn write_buffer_limits(&self) -> (usize, usize);
     fn write_buffer_size(&self) -> usize;
+    fn writing_paused(&self) -> bool;
     fn dropped_writes(&self) -> u64;
     fn start_detach(&self, unconsumed: &[u8]);
     fn poll_detach(&self, cx: &mut Context<'_>) -> Poll<io::Result<Detached>>;
@@ -525,6 +526,10 @@ impl<R: Receiver> ConnOps for Conn<R> {
 
     fn write_buffer_size(&self) -> usize {
         self.wbuf.borrow().len()
+    }
+
+    fn writing_paused(&self) -> bool {
+        self.paused.get()
     }
 
     fn dropped_writes(&self) -> u64 {

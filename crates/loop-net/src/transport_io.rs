@@ -2,17 +2,18 @@
 //! futures-io stream.
 
 use std::any::Any;
-use std::io::{self, IoSlice, Read, Write};
-use std::net::Shutdown;
+use std::io::{self, IoSlice, Read};
 use std::os::fd::AsFd;
-use std::os::unix::net::UnixStream as StdUnixStream;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use futures_lite::io::{AsyncRead, AsyncWrite};
 use loop_core::Async;
 
+use crate::sys;
+use crate::tcp_stream::{TcpStream, shutdown_write};
 use crate::transport_info::TransportAddr;
+use crate::unix_stream::UnixStream;
 
 /// A byte stream a transport can run over: anything `AsyncRead + AsyncWrite + Unpin +
 /// 'static` (a TCP or Unix stream, a TLS stream, a test double). Implemented for all of them.
@@ -65,19 +66,19 @@ pub(crate) trait TransportIo: 'static {
     fn into_stream(self) -> Box<dyn Stream>;
 }
 
-/// A socket type the fast path can drive.
-pub(crate) trait Socket: AsFd + Unpin + 'static
-where
-    for<'a> &'a Self: Read + Write,
-{
-    fn shutdown_write(&self) -> io::Result<()>;
+/// A socket type the fast path can drive: one of this crate's streams, whose registered
+/// std socket it reads and writes directly.
+pub(crate) trait Socket: Stream {
+    type Std: AsFd;
+    fn registered(&self) -> &Async<Self::Std>;
     fn peer(&self) -> Option<TransportAddr>;
     fn local(&self) -> Option<TransportAddr>;
 }
 
-impl Socket for std::net::TcpStream {
-    fn shutdown_write(&self) -> io::Result<()> {
-        self.shutdown(Shutdown::Write)
+impl Socket for TcpStream {
+    type Std = std::net::TcpStream;
+    fn registered(&self) -> &Async<std::net::TcpStream> {
+        self.as_async()
     }
     fn peer(&self) -> Option<TransportAddr> {
         self.peer_addr().ok().map(TransportAddr::Inet)
@@ -87,9 +88,10 @@ impl Socket for std::net::TcpStream {
     }
 }
 
-impl Socket for StdUnixStream {
-    fn shutdown_write(&self) -> io::Result<()> {
-        self.shutdown(Shutdown::Write)
+impl Socket for UnixStream {
+    type Std = std::os::unix::net::UnixStream;
+    fn registered(&self) -> &Async<std::os::unix::net::UnixStream> {
+        self.as_async()
     }
     fn peer(&self) -> Option<TransportAddr> {
         self.peer_addr().ok().map(TransportAddr::Unix)
@@ -99,39 +101,33 @@ impl Socket for StdUnixStream {
     }
 }
 
-/// The fast path: a socket registered with the loop, read and written with one syscall each.
+/// The fast path: a socket registered with the loop, read and written with one syscall each,
+/// readiness checked in the loop's cache before any syscall.
 ///
-/// A read shorter than the buffer drained the socket, so readiness is forgotten right away:
-/// the next read waits for the next edge instead of spending a syscall to learn `EAGAIN`.
-/// Edge-triggered registration makes that safe: data that lands after the read raises a new
-/// event, which the loop dispatches after this clear.
-pub(crate) struct SocketIo<T: Socket>(pub(crate) Async<T>)
-where
-    for<'a> &'a T: Read + Write;
+/// A read shorter than the buffer does not prove the socket drained: a FIN that came with
+/// the data is still there, and its edge is spent. So readiness is kept until a read says
+/// `EAGAIN` (the loop's events carry no RDHUP bit that would let us skip that read).
+pub(crate) struct SocketIo<T>(pub(crate) T);
 
 impl<T: Socket> TransportIo for SocketIo<T>
 where
-    for<'a> &'a T: Read + Write,
+    for<'a> &'a T::Std: Read,
 {
     fn needs_flush(&self) -> bool {
         false
     }
 
     fn poll_read_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.0.poll_readable(cx)
+        self.0.registered().poll_readable(cx)
     }
 
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let io = self.0.registered();
         loop {
-            ready!(self.0.poll_readable(cx))?;
-            match self.0.get_ref().read(buf) {
-                Ok(n) => {
-                    if n > 0 && n < buf.len() {
-                        self.0.clear_readable()?;
-                    }
-                    return Poll::Ready(Ok(n));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.0.clear_readable()?,
+            ready!(io.poll_readable(cx))?;
+            match io.get_ref().read(buf) {
+                Ok(n) => return Poll::Ready(Ok(n)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => io.clear_readable()?,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Poll::Ready(Err(e)),
             }
@@ -143,15 +139,15 @@ where
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        let io = self.0.registered();
         loop {
-            ready!(self.0.poll_writable(cx))?;
-            let mut socket = self.0.get_ref();
+            ready!(io.poll_writable(cx))?;
             let result = match bufs {
-                [one] => socket.write(one),
-                _ => socket.write_vectored(bufs),
+                [one] => sys::send(io.get_ref(), one),
+                _ => sys::send_vectored(io.get_ref(), bufs),
             };
             match result {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.0.clear_writable()?,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => io.clear_writable()?,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 result => return Poll::Ready(result),
             }
@@ -163,15 +159,15 @@ where
     }
 
     fn poll_shutdown_write(&mut self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.0.get_ref().shutdown_write())
+        Poll::Ready(shutdown_write(self.0.registered().get_ref()))
     }
 
     fn peer_addr(&self) -> Option<TransportAddr> {
-        self.0.get_ref().peer()
+        self.0.peer()
     }
 
     fn local_addr(&self) -> Option<TransportAddr> {
-        self.0.get_ref().local()
+        self.0.local()
     }
 
     fn into_stream(self) -> Box<dyn Stream> {
@@ -234,8 +230,8 @@ impl<S: Stream> TransportIo for StreamIo<S> {
 /// The sources a transport runs over, as one type: the driver is compiled once per protocol,
 /// and a match costs less than the syscall behind every arm.
 pub(crate) enum AnyIo {
-    Tcp(SocketIo<std::net::TcpStream>),
-    Unix(SocketIo<StdUnixStream>),
+    Tcp(SocketIo<TcpStream>),
+    Unix(SocketIo<UnixStream>),
     Stream(StreamIo<Box<dyn Stream>>),
 }
 
