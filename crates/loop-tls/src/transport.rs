@@ -8,7 +8,10 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use futures_lite::{AsyncRead, AsyncWrite};
-use loop_net::{Protocol, StreamInfo, Transport, TransportAddr};
+use loop_net::{
+    Connection, Protocol, ProtocolFactory, Server, Stream, StreamInfo, TcpConnectOptions,
+    ToSocketAddrs, Transport, TransportAddr, create_connection_with,
+};
 
 use crate::{TlsAcceptor, TlsConnector, TlsStream};
 
@@ -186,5 +189,152 @@ impl TlsAcceptor {
         let plain = transport.detach(unconsumed).await?.into_stream();
         let tls = self.accept(plain).await?;
         reattach(tls, peer, local, protocol)
+    }
+}
+
+impl TlsConnector {
+    /// asyncio's `create_connection(..., ssl=..., server_hostname=...)`: connects to `addr`
+    /// (Happy Eyeballs across its addresses), runs the TLS handshake with `server_name`, then
+    /// makes the protocol and calls its `connection_made` with a transport over TLS. The
+    /// transport reports the session as its [`TlsInfo`](crate::TlsInfo) extra, and closing it
+    /// sends close_notify.
+    ///
+    /// # Errors
+    ///
+    /// The connect error, or the handshake's (a rejected certificate, the timeout, ...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loop_net::Protocol;
+    /// # struct Client;
+    /// # impl Protocol for Client { fn data_received(&mut self, _: &[u8]) {} }
+    /// async fn fetch(connector: &loop_tls::TlsConnector) -> std::io::Result<()> {
+    ///     let (transport, _client) = connector
+    ///         .create_connection(|| Client, "example.com:443", "example.com")
+    ///         .await?;
+    ///     transport.write(b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n");
+    ///     Ok(())
+    /// }
+    /// ```
+    pub async fn create_connection<F: ProtocolFactory>(
+        &self,
+        protocol_factory: F,
+        addr: impl ToSocketAddrs,
+        server_name: &str,
+    ) -> io::Result<Connection<F::Protocol>> {
+        let wrap = |tcp, info| {
+            self.clone()
+                .connect_transport_stream(server_name, tcp, info)
+        };
+        create_connection_with(protocol_factory, addr, &TcpConnectOptions::new(), wrap).await
+    }
+
+    /// The TLS step of [`create_connection`](TlsConnector::create_connection), for
+    /// [`create_connection_with`] (connect options) and other transport constructors: the
+    /// handshake over `stream`, then the stream and info a transport over TLS needs.
+    ///
+    /// # Errors
+    ///
+    /// The handshake's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loop_net::{Protocol, TcpConnectOptions};
+    /// # struct Client;
+    /// # impl Protocol for Client { fn data_received(&mut self, _: &[u8]) {} }
+    /// async fn connect(connector: loop_tls::TlsConnector) -> std::io::Result<()> {
+    ///     let options = TcpConnectOptions::new().timeout(std::time::Duration::from_secs(5));
+    ///     let (_transport, _client) = loop_net::create_connection_with(
+    ///         || Client,
+    ///         "example.com:443",
+    ///         &options,
+    ///         |tcp, info| connector.connect_transport_stream("example.com", tcp, info),
+    ///     )
+    ///     .await?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub async fn connect_transport_stream<S: Stream>(
+        self,
+        server_name: &str,
+        stream: S,
+        info: StreamInfo,
+    ) -> io::Result<(impl Stream + use<S>, StreamInfo)> {
+        let tls = self.connect(server_name, stream).await?;
+        let info = info.can_write_eof(false).extra(tls.info());
+        Ok((ClosesOnDrop(Some(tls)), info))
+    }
+}
+
+impl TlsAcceptor {
+    /// asyncio's `create_server(..., ssl=...)`: listens on `addr` and, for each connection,
+    /// runs the TLS handshake before making the protocol, whose transport carries TLS. A
+    /// failed handshake (garbage, a timeout, a refused client certificate) drops that one
+    /// connection and goes to the loop's exception handler; the server serves on.
+    ///
+    /// For listen options or a Unix socket, give
+    /// [`accept_transport_stream`](TlsAcceptor::accept_transport_stream) to
+    /// [`ServerBuilder::wrap`](loop_net::ServerBuilder::wrap).
+    ///
+    /// # Errors
+    ///
+    /// As [`loop_net::create_server`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loop_net::{Protocol, Transport};
+    /// struct Echo(Option<Transport>);
+    /// impl Protocol for Echo {
+    ///     fn connection_made(&mut self, t: Transport) { self.0 = Some(t); }
+    ///     fn data_received(&mut self, data: &[u8]) { self.0.as_ref().unwrap().write(data); }
+    /// }
+    /// async fn serve(acceptor: &loop_tls::TlsAcceptor) -> std::io::Result<()> {
+    ///     let server = acceptor.create_server(|| Echo(None), "127.0.0.1:8443").await?;
+    ///     server.serve_forever().await
+    /// }
+    /// ```
+    pub async fn create_server<F: ProtocolFactory>(
+        &self,
+        protocol_factory: F,
+        addr: impl ToSocketAddrs,
+    ) -> io::Result<Server> {
+        let acceptor = self.clone();
+        Server::builder(protocol_factory)
+            .wrap(move |stream, info| acceptor.clone().accept_transport_stream(stream, info))
+            .bind(addr)
+            .await
+    }
+
+    /// The TLS step of [`create_server`](TlsAcceptor::create_server), for
+    /// [`ServerBuilder::wrap`](loop_net::ServerBuilder::wrap): the server handshake over
+    /// `stream`, then the stream and info a transport over TLS needs.
+    ///
+    /// # Errors
+    ///
+    /// The handshake's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loop_net::{Protocol, Server};
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// async fn serve_unix(acceptor: loop_tls::TlsAcceptor) -> std::io::Result<Server> {
+    ///     Server::builder(|| Nop)
+    ///         .wrap(move |stream, info| acceptor.clone().accept_transport_stream(stream, info))
+    ///         .bind_unix("/tmp/tls.sock")
+    /// }
+    /// ```
+    pub async fn accept_transport_stream<S: Stream>(
+        self,
+        stream: S,
+        info: StreamInfo,
+    ) -> io::Result<(impl Stream + use<S>, StreamInfo)> {
+        let tls = self.accept(stream).await?;
+        let info = info.can_write_eof(false).extra(tls.info());
+        Ok((ClosesOnDrop(Some(tls)), info))
     }
 }
