@@ -12,6 +12,8 @@ use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+mod tls;
+
 use evloop::{Async, EventLoop, TaskBuilder, TaskGroup};
 use futures_lite::{AsyncReadExt, AsyncWriteExt, StreamExt};
 
@@ -159,6 +161,7 @@ fn main() -> io::Result<()> {
             lp.live_tasks()
         ))
     });
+    tls::section(&lp)?;
     println!("tour finished: {}", summary.unwrap()?);
     lp.close().unwrap();
     Ok(())
