@@ -57,6 +57,7 @@ mod error;
 mod handshake;
 mod pem;
 mod provider;
+mod read_ahead;
 mod server;
 mod session;
 mod shutdown;

@@ -7,9 +7,11 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use futures_lite::{AsyncRead, AsyncWrite};
+use loop_net::Rewind;
 use rustls::Connection;
 
 use crate::error;
+use crate::read_ahead::ReadAhead;
 use crate::sync_io::SyncIo;
 
 /// A TLS session over a stream `S`: reads and writes plaintext, and carries ciphertext over `S`.
@@ -59,6 +61,7 @@ pub struct TlsStream<S> {
     /// The host name a client sent as SNI (a server reads it from `conn`).
     sent_sni: Option<Box<str>>,
     shutdown_timeout: Duration,
+    ahead: ReadAhead,
 }
 
 impl<S> TlsStream<S> {
@@ -73,6 +76,7 @@ impl<S> TlsStream<S> {
             conn,
             sent_sni,
             shutdown_timeout,
+            ahead: ReadAhead::default(),
         }
     }
 
@@ -119,7 +123,8 @@ impl<S> TlsStream<S> {
     }
 
     /// Gives back the underlying stream, ending TLS on it without a close_notify: the way back to
-    /// plaintext for protocols that downgrade after an exchange both sides agreed on.
+    /// plaintext for protocols that downgrade after an exchange both sides agreed on. Bytes
+    /// already read from the stream but not yet given to rustls are replayed first.
     ///
     /// ```
     /// # let (cert, key) = { let c = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap(); (c.cert.der().clone(), rustls::pki_types::PrivateKeyDer::Pkcs8(c.signing_key.serialize_der().into())) };
@@ -129,8 +134,8 @@ impl<S> TlsStream<S> {
     /// # std::io::Result::Ok(()) }).unwrap()?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub fn into_inner(self) -> (S, Connection) {
-        (self.io, self.conn)
+    pub fn into_inner(self) -> (Rewind<S>, Connection) {
+        (Rewind::new(self.ahead.into_unread(), self.io), self.conn)
     }
 
     /// How long [`shutdown`](TlsStream::shutdown) waits for the peer's close_notify (default
@@ -171,17 +176,18 @@ impl<S> TlsStream<S> {
 impl<S: AsyncRead + AsyncWrite + Unpin> TlsStream<S> {
     /// Moves ciphertext from the stream into rustls and decrypts it. `Ok(0)`: the stream's EOF.
     pub(crate) fn poll_read_tls(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let mut io = SyncIo {
-            io: &mut self.io,
-            cx,
-        };
-        let n = match self.conn.read_tls(&mut io) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
-            Err(e) => return Poll::Ready(Err(e)),
-        };
+        if self.ahead.is_empty() && ready!(self.ahead.poll_fill(&mut self.io, cx))? == 0 {
+            // An empty read is how rustls learns of EOF (to tell truncation from close_notify).
+            self.conn.read_tls(&mut &[][..])?;
+            return Poll::Ready(Ok(0));
+        }
+        let n = self.ahead.feed(&mut self.conn)?;
         if let Err(err) = self.conn.process_new_packets() {
             // rustls queued an alert telling the peer why; deliver it if the stream takes it now.
+            let mut io = SyncIo {
+                io: &mut self.io,
+                cx,
+            };
             let _ = self.conn.write_tls(&mut io);
             return Poll::Ready(Err(error::from_rustls(err)));
         }
