@@ -50,6 +50,9 @@ pub struct Handshake<S> {
     limit: Duration,
 }
 
+// Boxing the session would cost an allocation per connection to shrink states that last only
+// for the handshake's final poll.
+#[allow(clippy::large_enum_variant)]
 enum State<S> {
     Running(TlsStream<S>),
     Failed(io::Error),

@@ -5,10 +5,13 @@ mod common;
 use common::{Ca, run, tcp_pair};
 use loop_tls::{TlsAcceptor, TlsConnector};
 
+/// The protocol one side ended up with.
+type Alpn = Option<Vec<u8>>;
+
 fn negotiate(
     server: &[&str],
     client: &[&str],
-) -> std::io::Result<(Option<Vec<u8>>, Option<Vec<u8>>)> {
+) -> std::io::Result<(Alpn, Alpn)> {
     let ca = Ca::new("test CA");
     let id = ca.issue(&["localhost"]);
     let acceptor = TlsAcceptor::builder()
