@@ -62,6 +62,8 @@ pub struct TlsStream<S> {
     sent_sni: Option<Box<str>>,
     shutdown_timeout: Duration,
     ahead: ReadAhead,
+    /// The fatal error rustls reported, given again to every later read.
+    failed: Option<rustls::Error>,
 }
 
 impl<S> TlsStream<S> {
@@ -77,6 +79,7 @@ impl<S> TlsStream<S> {
             sent_sni,
             shutdown_timeout,
             ahead: ReadAhead::default(),
+            failed: None,
         }
     }
 
@@ -176,12 +179,18 @@ impl<S> TlsStream<S> {
 impl<S: AsyncRead + AsyncWrite + Unpin> TlsStream<S> {
     /// Moves ciphertext from the stream into rustls and decrypts it. `Ok(0)`: the stream's EOF.
     pub(crate) fn poll_read_tls(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        if self.ahead.is_empty() && ready!(self.ahead.poll_fill(&mut self.io, cx))? == 0 {
-            // An empty read is how rustls learns of EOF (to tell truncation from close_notify).
-            self.conn.read_tls(&mut &[][..])?;
-            return Poll::Ready(Ok(0));
+        if let Some(err) = &self.failed {
+            return Poll::Ready(Err(error::from_rustls(err.clone())));
         }
-        let n = self.ahead.feed(&mut self.conn)?;
+        let n = loop {
+            if let Some(n) = self.ahead.feed(&mut self.conn)? {
+                break n;
+            }
+            if ready!(self.ahead.poll_fill(&mut self.io, cx))? == 0 {
+                self.ahead.feed_eof(&mut self.conn)?;
+                break 0;
+            }
+        };
         if let Err(err) = self.conn.process_new_packets() {
             // rustls queued an alert telling the peer why; deliver it if the stream takes it now.
             let mut io = SyncIo {
@@ -189,6 +198,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> TlsStream<S> {
                 cx,
             };
             let _ = self.conn.write_tls(&mut io);
+            self.failed = Some(err.clone());
             return Poll::Ready(Err(error::from_rustls(err)));
         }
         Poll::Ready(Ok(n))
@@ -266,7 +276,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<S> {
                 // UnexpectedEof here is rustls saying the stream ended without close_notify.
                 Err(e) => return Poll::Ready(Err(e)),
             }
-            ready!(this.poll_read_tls(cx))?;
+            if let Err(err) = ready!(this.poll_read_tls(cx)) {
+                // What was decrypted before the failure comes first; the error stays for later.
+                return Poll::Ready(match this.conn.reader().read(buf) {
+                    Ok(n) if n > 0 => Ok(n),
+                    _ => Err(err),
+                });
+            }
             // Records read may ask for an answer (a key update); it must not wait for our next write.
             if this.conn.wants_write() {
                 let _ = this.poll_flush_tls(cx)?;

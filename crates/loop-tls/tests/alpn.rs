@@ -8,10 +8,7 @@ use loop_tls::{TlsAcceptor, TlsConnector};
 /// The protocol one side ended up with.
 type Alpn = Option<Vec<u8>>;
 
-fn negotiate(
-    server: &[&str],
-    client: &[&str],
-) -> std::io::Result<(Alpn, Alpn)> {
+fn negotiate(server: &[&str], client: &[&str]) -> std::io::Result<(Alpn, Alpn)> {
     let ca = Ca::new("test CA");
     let id = ca.issue(&["localhost"]);
     let acceptor = TlsAcceptor::builder()
