@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use evloop::tls::rustls::pki_types::{PrivateKeyDer, ServerName};
 use evloop::tls::rustls::{ClientConfig, ServerConfig};
 use evloop::tls::{TlsAcceptor, TlsConnector};
@@ -349,4 +349,66 @@ fn bulk(c: &mut Criterion) {
 }
 
 criterion_group!(benches, handshakes, bulk);
-criterion_main!(benches);
+
+/// `TLS_BENCH_REPEAT="<row> <impl> <n>"` runs one row `n` times and nothing else, for
+/// instruction counts that do not depend on the machine's load:
+/// `valgrind --tool=callgrind target/release/deps/tls-* ` with n and 0, then subtract.
+fn repeat(spec: &str) {
+    let mut words = spec.split_whitespace();
+    let (row, which) = (words.next().unwrap(), words.next().unwrap());
+    let n: usize = words.next().unwrap().parse().unwrap();
+    let configs = configs();
+    let data = chunk();
+    match (row, which) {
+        ("handshake", "evloop") => {
+            let ev = evloop_side::side(&configs);
+            for _ in 0..n {
+                black_box(ev.lp.block_on(ev.handshake()).unwrap());
+            }
+        }
+        ("handshake", "tokio") => {
+            let tk = tokio_side::side(&configs);
+            for _ in 0..n {
+                black_box(tk.rt.block_on(tk.handshake()));
+            }
+        }
+        ("handshake", "smol") => {
+            let sm = smol_side::side(&configs);
+            for _ in 0..n {
+                black_box(sm.block_on(sm.handshake()));
+            }
+        }
+        ("bulk", "evloop") => {
+            let ev = evloop_side::side(&configs);
+            let (mut c, mut s) = ev.lp.block_on(ev.handshake()).unwrap();
+            for _ in 0..n {
+                ev.lp
+                    .block_on(evloop_side::bulk(&mut c, &mut s, &data))
+                    .unwrap();
+            }
+        }
+        ("bulk", "tokio") => {
+            let tk = tokio_side::side(&configs);
+            let (mut c, mut s) = tk.rt.block_on(tk.handshake());
+            for _ in 0..n {
+                tk.rt.block_on(tokio_side::bulk(&mut c, &mut s, &data));
+            }
+        }
+        ("bulk", "smol") => {
+            let sm = smol_side::side(&configs);
+            let (mut c, mut s) = sm.block_on(sm.handshake());
+            for _ in 0..n {
+                sm.block_on(smol_side::bulk(&mut c, &mut s, &data));
+            }
+        }
+        _ => panic!("TLS_BENCH_REPEAT: unknown row or implementation in {spec:?}"),
+    }
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var("TLS_BENCH_REPEAT") {
+        return repeat(&spec);
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

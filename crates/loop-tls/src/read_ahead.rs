@@ -4,9 +4,10 @@
 //! costs four or more `read` syscalls per 16 KiB record. Reading into a buffer of our own and
 //! feeding rustls from it costs one syscall per buffer instead, and a memcpy, which is cheaper.
 //!
-//! rustls is fed one TLS record at a time, never past the end of the current one: once it has
-//! seen close_notify it takes nothing more, so whatever the peer sent after the TLS session (a
-//! protocol going back to plaintext) stays here for `TlsStream::into_inner` to hand back.
+//! rustls is never fed past the end of a small record (an alert such as close_notify) in one
+//! go: once it has seen close_notify it takes nothing more, so whatever the peer sent after
+//! the TLS session (a protocol going back to plaintext) stays here for
+//! `TlsStream::into_inner` to hand back.
 
 use std::io;
 use std::pin::Pin;
@@ -19,6 +20,10 @@ use rustls::Connection;
 const SIZE: usize = 32 * 1024;
 /// A TLS record header: content type, version, and the length of what follows.
 const HEADER: usize = 5;
+/// Records at least this long are never alerts, so rustls may be fed across their ends.
+const LARGE: usize = 512;
+/// The content type of every record after the handshake (TLS 1.3 hides the real type inside).
+const APPLICATION_DATA: u8 = 23;
 
 #[derive(Debug, Default)]
 pub(crate) struct ReadAhead {
@@ -51,26 +56,65 @@ impl ReadAhead {
         Poll::Ready(Ok(n))
     }
 
-    /// Hands rustls buffered ciphertext, up to the end of the current record. `None`: more must
-    /// be read first (nothing buffered, or only part of a record header); `Some(0)`: rustls
-    /// takes no more (it saw close_notify).
+    /// The length, header included, of the record whose header starts at `pos` (relative to
+    /// `start`), if the whole header is buffered.
+    fn record_at(&self, pos: usize) -> Option<usize> {
+        let header = self.buf[self.start..self.end].get(pos..pos + HEADER)?;
+        Some(HEADER + usize::from(u16::from_be_bytes([header[3], header[4]])))
+    }
+
+    /// The length of the record at `pos` if it is bulk data: a whole, well-formed
+    /// application-data header and a length no alert or short message has. Plaintext that
+    /// follows a TLS session practically never looks like one.
+    fn bulk_record_at(&self, pos: usize) -> Option<usize> {
+        let header = self.buf[self.start..self.end].get(pos..pos + HEADER)?;
+        let len = HEADER + usize::from(u16::from_be_bytes([header[3], header[4]]));
+        let bulk = header[0] == APPLICATION_DATA && header[1..3] == [3, 3] && len >= LARGE;
+        bulk.then_some(len)
+    }
+
+    /// Hands rustls buffered ciphertext: the current record, and any bulk records after it.
+    /// `None`: more must be read first (nothing buffered, or only part of a record header);
+    /// `Some(0)`: rustls takes no more (it saw close_notify).
+    ///
+    /// Feeding stops before any small or odd-looking record, so a close_notify (a small alert)
+    /// or plaintext is never taken along with the records before it; stopping at every
+    /// boundary instead would make rustls shrink and regrow its buffer for each record.
     pub(crate) fn feed(&mut self, conn: &mut Connection) -> io::Result<Option<usize>> {
-        let rest = &self.buf[self.start..self.end];
         if self.record_left == 0 {
-            let Some(header) = rest.get(..HEADER) else {
-                return Ok(None);
-            };
-            self.record_left = HEADER + usize::from(u16::from_be_bytes([header[3], header[4]]));
+            match self.record_at(0) {
+                Some(len) => self.record_left = len,
+                None => return Ok(None),
+            }
         }
-        if rest.is_empty() {
+        let buffered = self.end - self.start;
+        if buffered == 0 {
             // An empty read would tell rustls the stream ended.
             return Ok(None);
         }
-        let mut record = &rest[..rest.len().min(self.record_left)];
-        let n = conn.read_tls(&mut record)?;
+        let mut limit = self.record_left;
+        while limit < buffered {
+            match self.bulk_record_at(limit) {
+                Some(len) => limit += len,
+                None => break,
+            }
+        }
+        let mut records = &self.buf[self.start..self.start + buffered.min(limit)];
+        let n = conn.read_tls(&mut records)?;
+        self.consumed(n);
+        Ok(Some(n))
+    }
+
+    /// Moves past `n` bytes given to rustls, keeping track of where records end.
+    fn consumed(&mut self, mut n: usize) {
+        while n >= self.record_left && self.record_left > 0 {
+            n -= self.record_left;
+            self.start += self.record_left;
+            // 0 (unknown yet) when the next header is not all here: `feed` parses it later.
+            self.record_left = self.record_at(0).unwrap_or(0);
+        }
         self.start += n;
         self.record_left -= n;
-        Ok(Some(n))
     }
 
     /// At the stream's EOF: gives rustls what is left (part of a record header at most), then
