@@ -1,8 +1,9 @@
 //! Ciphertext read from the stream ahead of rustls, in large reads.
 //!
-//! rustls' `read_tls` asks its reader for at most 4 KiB at a time, so handing it the socket
-//! costs four or more `read` syscalls per 16 KiB record. Reading into a buffer of our own and
-//! feeding rustls from it costs one syscall per buffer instead, and a memcpy, which is cheaper.
+//! rustls' `read_tls` asks its reader only for the room left in its own buffer (often 4 KiB,
+//! never more than one record), so handing it the socket costs several `read` syscalls per
+//! 16 KiB record. Reading 32 KiB into a buffer of our own and feeding rustls from it costs
+//! one syscall per buffer instead, plus a memcpy, which is cheaper.
 //!
 //! rustls is never fed past the end of a small record (an alert such as close_notify) in one
 //! go: once it has seen close_notify it takes nothing more, so whatever the peer sent after
