@@ -82,16 +82,24 @@ impl ReadAhead {
     /// or plaintext is never taken along with the records before it; stopping at every
     /// boundary instead would make rustls shrink and regrow its buffer for each record.
     pub(crate) fn feed(&mut self, conn: &mut Connection) -> io::Result<Option<usize>> {
+        let Some(len) = self.offer() else {
+            return Ok(None);
+        };
+        let mut records = &self.buf[self.start..self.start + len];
+        let n = conn.read_tls(&mut records)?;
+        self.consumed(n);
+        Ok(Some(n))
+    }
+
+    /// How many buffered bytes rustls may be offered now (see [`feed`](Self::feed)).
+    fn offer(&mut self) -> Option<usize> {
         if self.record_left == 0 {
-            match self.record_at(0) {
-                Some(len) => self.record_left = len,
-                None => return Ok(None),
-            }
+            self.record_left = self.record_at(0)?;
         }
         let buffered = self.end - self.start;
         if buffered == 0 {
             // An empty read would tell rustls the stream ended.
-            return Ok(None);
+            return None;
         }
         let mut limit = self.record_left;
         while limit < buffered {
@@ -100,10 +108,7 @@ impl ReadAhead {
                 None => break,
             }
         }
-        let mut records = &self.buf[self.start..self.start + buffered.min(limit)];
-        let n = conn.read_tls(&mut records)?;
-        self.consumed(n);
-        Ok(Some(n))
+        Some(buffered.min(limit))
     }
 
     /// Moves past `n` bytes given to rustls, keeping track of where records end.
@@ -133,5 +138,64 @@ impl ReadAhead {
         self.buf.truncate(self.end);
         self.buf.drain(..self.start);
         self.buf
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(kind: u8, body: usize) -> Vec<u8> {
+        let mut r = vec![kind, 3, 3];
+        r.extend_from_slice(&(body as u16).to_be_bytes());
+        r.resize(HEADER + body, 0xAB);
+        r
+    }
+
+    fn buffered(parts: &[&[u8]]) -> ReadAhead {
+        let buf = parts.concat();
+        ReadAhead {
+            end: buf.len(),
+            buf,
+            start: 0,
+            record_left: 0,
+        }
+    }
+
+    #[test]
+    fn bulk_records_are_offered_together_but_never_an_alert_behind_them() {
+        let big = record(APPLICATION_DATA, 16 * 1024);
+        let alert = record(APPLICATION_DATA, 19); // a TLS 1.3 close_notify's size
+        let mut ahead = buffered(&[&big, &big, &alert, b"plaintext after"]);
+        assert_eq!(ahead.offer(), Some(2 * big.len()));
+        ahead.consumed(2 * big.len());
+        assert_eq!(ahead.offer(), Some(alert.len()), "the alert alone");
+        ahead.consumed(alert.len());
+        assert_eq!(ahead.into_unread(), b"plaintext after");
+    }
+
+    #[test]
+    fn a_partial_header_waits_for_more_and_positions_survive_partial_feeds() {
+        let big = record(APPLICATION_DATA, 1000);
+        let mut ahead = buffered(&[&big, &big[..3]]);
+        assert_eq!(
+            ahead.offer(),
+            Some(big.len()),
+            "only the whole header's record"
+        );
+        ahead.consumed(600);
+        assert_eq!(ahead.record_left, big.len() - 600);
+        ahead.consumed(big.len() - 600);
+        assert_eq!(ahead.record_left, 0, "next header incomplete");
+        assert_eq!(ahead.offer(), None);
+        assert_eq!(ahead.into_unread(), &big[..3]);
+    }
+
+    #[test]
+    fn plaintext_that_looks_long_is_not_taken_for_a_record() {
+        let small = record(APPLICATION_DATA, 20);
+        // "plain" reads as a length of 0x696e: long, but not an application-data header.
+        let mut ahead = buffered(&[&small, b"plain again, and more plain text"]);
+        assert_eq!(ahead.offer(), Some(small.len()));
     }
 }
