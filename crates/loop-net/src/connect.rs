@@ -43,6 +43,18 @@ impl Default for TcpConnectOptions {
 
 impl TcpConnectOptions {
     /// Happy Eyeballs with a 250 ms stagger, no timeout, any local address.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// use loop_net::TcpConnectOptions;
+    /// loop_core::run(async move {
+    ///     let s = TcpConnectOptions::new().connect(addr).await?;
+    ///     assert_eq!(s.peer_addr()?, addr);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn new() -> TcpConnectOptions {
         TcpConnectOptions {
             happy_eyeballs_delay: Duration::from_millis(250),
@@ -52,6 +64,19 @@ impl TcpConnectOptions {
     }
 
     /// How long an attempt runs alone before the next address is tried beside it.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// use loop_net::TcpConnectOptions;
+    /// loop_core::run(async move {
+    ///     let opts = TcpConnectOptions::new().happy_eyeballs_delay(std::time::Duration::from_millis(100));
+    ///     let s = opts.connect(("localhost", addr.port())).await?;
+    ///     assert_eq!(s.peer_addr()?.port(), addr.port());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn happy_eyeballs_delay(mut self, delay: Duration) -> TcpConnectOptions {
         self.happy_eyeballs_delay = delay;
         self
@@ -59,12 +84,37 @@ impl TcpConnectOptions {
 
     /// A limit on the whole connect, resolution included; on expiry every socket opened is
     /// closed and the error is [`TimedOut`](io::ErrorKind::TimedOut).
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// use loop_net::TcpConnectOptions;
+    /// loop_core::run(async move {
+    ///     let opts = TcpConnectOptions::new().timeout(std::time::Duration::from_secs(10));
+    ///     assert!(opts.connect(addr).await.is_ok());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> TcpConnectOptions {
         self.timeout = Some(timeout);
         self
     }
 
     /// Binds the socket to this local address before connecting.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// use loop_net::TcpConnectOptions;
+    /// loop_core::run(async move {
+    ///     let opts = TcpConnectOptions::new().local_addr("127.0.0.1:0".parse().unwrap());
+    ///     let s = opts.connect(addr).await?;
+    ///     assert!(s.local_addr()?.ip().is_loopback());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(mut self, addr: SocketAddr) -> TcpConnectOptions {
         self.local_addr = Some(addr);
         self
@@ -77,6 +127,18 @@ impl TcpConnectOptions {
     /// A malformed address ([`InvalidInput`](io::ErrorKind::InvalidInput)), a failed lookup,
     /// the connect error of a single address, an error naming every failed attempt when there
     /// were several, or [`TimedOut`](io::ErrorKind::TimedOut).
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// use loop_net::TcpConnectOptions;
+    /// loop_core::run(async move {
+    ///     let s = TcpConnectOptions::new().connect(format!("127.0.0.1:{}", addr.port())).await?;
+    ///     assert_eq!(s.peer_addr()?, addr);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         let target = addr.to_address()?;
         let attempt = async {

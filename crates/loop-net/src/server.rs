@@ -35,6 +35,8 @@ const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
 
 type WrapFuture = Pin<Box<dyn Future<Output = io::Result<(Box<dyn Stream>, StreamInfo)>>>>;
 type Wrap = Rc<dyn Fn(Box<dyn Stream>, StreamInfo) -> WrapFuture>;
+/// Makes a protocol and a transport for a stream: server, stream, extras, no-write-eof.
+type AttachFn = Box<dyn Fn(&Rc<Inner>, AnyIo, Extras, bool)>;
 
 enum Listener {
     Tcp(TcpListener),
@@ -74,7 +76,7 @@ struct Inner {
     waiters: RefCell<Vec<Waker>>,
     wrap: Option<Wrap>,
     /// Makes a protocol and a transport for a connected stream.
-    attach: Box<dyn Fn(&Rc<Inner>, AnyIo, Extras, bool)>,
+    attach: AttachFn,
 }
 
 impl Inner {
@@ -116,11 +118,11 @@ impl Inner {
             let Some(inner) = weak.upgrade() else { return };
             match result {
                 Ok((stream, info)) => {
-                    let io = AnyIo::Stream(StreamIo {
+                    let io = AnyIo::Stream(Box::new(StreamIo {
                         stream,
                         peer: info.peer,
                         local: info.local,
-                    });
+                    }));
                     (inner.attach)(&inner, io, info.extras, info.no_write_eof);
                 }
                 Err(e) => {
@@ -515,7 +517,6 @@ fn boxed_with_info(accepted: Accepted) -> (Box<dyn Stream>, StreamInfo) {
     }
 }
 
-
 /// Accepts on listener `index` of the server until the server closes or goes away.
 async fn accept_loop(server: Weak<Inner>, index: usize) {
     let mut resilient = AcceptLoop::new();
@@ -663,11 +664,22 @@ impl Server {
     /// Closes every accepted connection (flushing each), as asyncio 3.13's `close_clients`.
     ///
     /// ```
-    /// # use loop_net::Server;
-    /// fn shut(server: &Server) {
-    ///     server.close();
-    ///     server.close_clients();
+    /// # use loop_net::{Protocol, create_server};
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// let server = create_server(|| Nop, "127.0.0.1:0").await?;
+    /// let addr = server.sockets()[0].as_inet().unwrap();
+    /// let _client = std::net::TcpStream::connect(addr)?;
+    /// while server.active_connections() == 0 {
+    ///     loop_core::sleep(std::time::Duration::from_millis(1)).await;
     /// }
+    /// server.close();
+    /// server.close_clients();
+    /// server.wait_closed().await; // the connection is gone too
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn close_clients(&self) {
         let all: Vec<Transport> = self.inner.transports.borrow().values().cloned().collect();
@@ -679,11 +691,22 @@ impl Server {
     /// Aborts every accepted connection, as asyncio 3.13's `abort_clients`.
     ///
     /// ```
-    /// # use loop_net::Server;
-    /// fn kill(server: &Server) {
-    ///     server.close();
-    ///     server.abort_clients();
+    /// # use loop_net::{Protocol, create_server};
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// let server = create_server(|| Nop, "127.0.0.1:0").await?;
+    /// let addr = server.sockets()[0].as_inet().unwrap();
+    /// let _client = std::net::TcpStream::connect(addr)?;
+    /// while server.active_connections() == 0 {
+    ///     loop_core::sleep(std::time::Duration::from_millis(1)).await;
     /// }
+    /// server.close();
+    /// server.abort_clients();
+    /// server.wait_closed().await;
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn abort_clients(&self) {
         let all: Vec<Transport> = self.inner.transports.borrow().values().cloned().collect();
@@ -695,10 +718,20 @@ impl Server {
     /// Connections accepted and not yet lost.
     ///
     /// ```
-    /// # use loop_net::Server;
-    /// fn busy(server: &Server) -> bool {
-    ///     server.active_connections() > 0
+    /// # use loop_net::{Protocol, create_server};
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// let server = create_server(|| Nop, "127.0.0.1:0").await?;
+    /// let addr = server.sockets()[0].as_inet().unwrap();
+    /// assert_eq!(server.active_connections(), 0);
+    /// let _client = std::net::TcpStream::connect(addr)?;
+    /// while server.active_connections() == 0 {
+    ///     loop_core::sleep(std::time::Duration::from_millis(1)).await;
     /// }
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn active_connections(&self) -> usize {
         self.inner.active.get()

@@ -52,6 +52,15 @@ impl TcpListenOptions {
     /// The defaults: backlog 1024 (asyncio's 100 is small for a busy server; the kernel caps
     /// it at `net.core.somaxconn`), `SO_REUSEADDR` on, `SO_REUSEPORT` off, the system's
     /// `IPV6_V6ONLY` default.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let l = loop_net::TcpListenOptions::new().bind("127.0.0.1:0").await?;
+    ///     assert!(socket2::SockRef::from(&l).reuse_address()?);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn new() -> TcpListenOptions {
         TcpListenOptions {
             backlog: 1024,
@@ -62,24 +71,63 @@ impl TcpListenOptions {
     }
 
     /// The length of the queue of connections not yet accepted.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let l = loop_net::TcpListenOptions::new().backlog(16).bind("127.0.0.1:0").await?;
+    ///     let _c = std::net::TcpStream::connect(l.local_addr()?)?;
+    ///     l.accept().await?;
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn backlog(mut self, backlog: u32) -> TcpListenOptions {
         self.backlog = i32::try_from(backlog).unwrap_or(i32::MAX);
         self
     }
 
     /// `SO_REUSEADDR`: rebind a port whose old connections linger in TIME_WAIT.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let l = loop_net::TcpListenOptions::new().reuse_address(false).bind("127.0.0.1:0").await?;
+    ///     assert!(!socket2::SockRef::from(&l).reuse_address()?);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn reuse_address(mut self, on: bool) -> TcpListenOptions {
         self.reuse_address = on;
         self
     }
 
     /// `SO_REUSEPORT`: several sockets bound to one port, the kernel spreading connections.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let l = loop_net::TcpListenOptions::new().reuse_port(true).bind("127.0.0.1:0").await?;
+    ///     assert!(socket2::SockRef::from(&l).reuse_port()?);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn reuse_port(mut self, on: bool) -> TcpListenOptions {
         self.reuse_port = on;
         self
     }
 
     /// `IPV6_V6ONLY` for IPv6 addresses: whether `[::]` also accepts IPv4 connections.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     // Where IPv6 exists, [::1] with only_v6 takes no IPv4 connections.
+    ///     if let Ok(l) = loop_net::TcpListenOptions::new().only_v6(true).bind("[::1]:0").await {
+    ///         assert!(socket2::SockRef::from(&l).only_v6()?);
+    ///     }
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn only_v6(mut self, on: bool) -> TcpListenOptions {
         self.only_v6 = Some(on);
         self
@@ -123,6 +171,19 @@ impl TcpListenOptions {
     /// # Errors
     ///
     /// A malformed address or a failed lookup; when no address binds, the last bind error.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     // The first address that binds wins; here the second, as the first is taken.
+    ///     let taken = loop_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let addrs = vec![taken.local_addr()?, "127.0.0.1:0".parse().unwrap()];
+    ///     let opts = loop_net::TcpListenOptions::new().reuse_address(false);
+    ///     let l = opts.bind(addrs).await?;
+    ///     assert_ne!(l.local_addr()?, taken.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn bind(&self, addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
         let mut last = None;
         for addr in lookup_host(addr).await? {
@@ -169,6 +230,16 @@ impl TcpListener {
     /// # Errors
     ///
     /// See [`TcpListenOptions::bind`].
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let l = loop_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let addr = l.local_addr()?;
+    ///     assert!(addr.ip().is_loopback() && addr.port() != 0);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
         TcpListenOptions::new().bind(addr).await
     }
@@ -199,6 +270,16 @@ impl TcpListener {
     /// # Errors
     ///
     /// When the poller refuses to let go of it.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let l = loop_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let std_listener = l.into_std()?;
+    ///     assert!(std_listener.local_addr()?.port() != 0);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_std(self) -> io::Result<std::net::TcpListener> {
         self.io.into_inner()
     }
@@ -208,16 +289,36 @@ impl TcpListener {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let l = loop_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     assert_eq!(l.local_addr()?.ip().to_string(), "127.0.0.1");
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
 
-    /// Waits for a connection and accepts it. Every error is returned as is; [`incoming`]
-    /// (TcpListener::incoming) is the accept loop that rides out the transient ones.
+    /// Waits for a connection and accepts it. Every error is returned as is;
+    /// [`incoming`](TcpListener::incoming) is the accept loop that rides out the transient ones.
     ///
     /// # Errors
     ///
     /// The OS's (`EMFILE`, `ECONNABORTED`, ...).
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let l = loop_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let _client = std::net::TcpStream::connect(l.local_addr()?)?;
+    ///     let (conn, peer) = l.accept().await?;
+    ///     assert_eq!(conn.peer_addr()?, peer);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         poll_fn(|cx| self.poll_accept(cx)).await
     }
@@ -227,6 +328,17 @@ impl TcpListener {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let l = loop_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let _client = std::net::TcpStream::connect(l.local_addr()?)?;
+    ///     let (conn, _) = std::future::poll_fn(|cx| l.poll_accept(cx)).await?;
+    ///     assert_eq!(conn.local_addr()?, l.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         let (stream, peer) = ready!(sys::poll_read_with(&self.io, cx, |l| l.accept()))?;
         Poll::Ready(TcpStream::from_std(stream).map(|s| (s, peer)))
@@ -262,6 +374,15 @@ impl TcpListener {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let l = loop_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     assert!(l.ttl()? > 0);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn ttl(&self) -> io::Result<u32> {
         self.io.get_ref().ttl()
     }
@@ -271,6 +392,16 @@ impl TcpListener {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let l = loop_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     l.set_ttl(9)?;
+    ///     assert_eq!(l.ttl()?, 9);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.io.get_ref().set_ttl(ttl)
     }
@@ -298,6 +429,19 @@ impl AsRawFd for TcpListener {
 }
 
 /// The stream of [`TcpListener::incoming`].
+///
+/// ```
+/// use futures_lite::StreamExt;
+/// loop_core::run(async {
+///     let l = loop_net::TcpListener::bind("127.0.0.1:0").await?;
+///     let _c = std::net::TcpStream::connect(l.local_addr()?)?;
+///     let mut incoming = l.incoming();
+///     let conn = incoming.next().await.unwrap()?;
+///     assert!(conn.peer_addr().is_ok());
+///     std::io::Result::Ok(())
+/// }).unwrap()?;
+/// # std::io::Result::Ok(())
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Incoming<'a> {
     listener: &'a TcpListener,

@@ -62,6 +62,19 @@ impl TcpStream {
     /// A malformed address is [`InvalidInput`](io::ErrorKind::InvalidInput); a closed port is
     /// [`ConnectionRefused`](io::ErrorKind::ConnectionRefused); when several addresses all fail,
     /// the error names each attempt.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     let err = loop_net::TcpStream::connect("127.0.0.1").await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput); // no port
+    ///     assert_eq!(s.peer_addr()?, addr);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         TcpConnectOptions::new().connect(addr).await
     }
@@ -104,6 +117,17 @@ impl TcpStream {
     /// # Errors
     ///
     /// No running loop, or registration fails.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let std_stream = std::net::TcpStream::connect(server.local_addr()?)?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::from_std(std_stream)?;
+    ///     assert_eq!(s.peer_addr()?, server.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
             io: Async::new(stream)?,
@@ -115,13 +139,112 @@ impl TcpStream {
     /// # Errors
     ///
     /// When the poller refuses to let go of it.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     let std_stream = s.into_std()?;
+    ///     assert_eq!(std_stream.peer_addr()?, addr);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_std(self) -> io::Result<std::net::TcpStream> {
         self.io.into_inner()
     }
 
     /// The registered socket, for readiness (`readable()`, `writable()`) and hand-made I/O.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     s.as_async().writable().await?; // a fresh connection has room to write
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn as_async(&self) -> &Async<std::net::TcpStream> {
         &self.io
+    }
+
+    /// Reads what is there without waiting: `WouldBlock` when nothing is (for code driven by
+    /// readiness, such as a transport; it forgets cached readability, so
+    /// [`as_async`](TcpStream::as_async)`().readable()` then waits for new data). `Ok(0)` is the end
+    /// of the stream.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock`, or the OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let listener = loop_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let a = loop_net::TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (b, _) = listener.accept().await?;
+    ///     assert_eq!(a.try_read(&mut [0; 4]).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    ///     b.try_write(b"ping")?;
+    ///     a.as_async().readable().await?;
+    ///     let mut buf = [0; 4];
+    ///     assert_eq!(a.try_read(&mut buf)?, 4);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        sys::try_read_with(&self.io, |mut s| s.read(buf))
+    }
+
+    /// Writes what the socket takes without waiting (never raising SIGPIPE): `WouldBlock` when
+    /// its buffer is full, and then [`as_async`](TcpStream::as_async)`().writable()` waits for room.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock`, or the OS's (`BrokenPipe`, `ConnectionReset` once the peer is gone).
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let listener = loop_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let a = loop_net::TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (b, _) = listener.accept().await?;
+    ///     assert_eq!(a.try_write(b"hello")?, 5);
+    ///     b.as_async().readable().await?;
+    ///     assert_eq!(b.try_read(&mut [0; 8])?, 5);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        sys::try_write_with(&self.io, |s| sys::send(s, buf))
+    }
+
+    /// [`try_write`](TcpStream::try_write) from several buffers in one `sendmsg`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`try_write`](TcpStream::try_write).
+    ///
+    /// ```
+    /// use std::io::IoSlice;
+    /// loop_core::run(async {
+    ///     let listener = loop_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let a = loop_net::TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (b, _) = listener.accept().await?;
+    ///     let n = a.try_write_vectored(&[IoSlice::new(b"SP"), IoSlice::new(b"AM")])?;
+    ///     assert_eq!(n, 4);
+    ///     b.as_async().readable().await?;
+    ///     let mut buf = [0; 4];
+    ///     assert_eq!(b.try_read(&mut buf)?, 4);
+    ///     assert_eq!(&buf, b"SPAM");
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        sys::try_write_with(&self.io, |s| sys::send_vectored(s, bufs))
     }
 
     /// The remote address.
@@ -129,6 +252,17 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's (`NotConnected` once the connection is gone).
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     assert_eq!(s.peer_addr()?, addr);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().peer_addr()
     }
@@ -138,6 +272,17 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     assert_eq!(s.local_addr()?.ip(), addr.ip());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
@@ -148,6 +293,21 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's (`NotConnected` when the peer has already gone).
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     s.shutdown(std::net::Shutdown::Write)?; // the peer reads EOF
+    ///     let (mut peer, _) = server.accept()?;
+    ///     let mut rest = Vec::new();
+    ///     std::io::Read::read_to_end(&mut peer, &mut rest)?;
+    ///     assert!(rest.is_empty());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.get_ref().shutdown(how)
     }
@@ -157,6 +317,17 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     assert!(!s.nodelay()?); // Nagle is on by default
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
         self.io.get_ref().nodelay()
     }
@@ -166,6 +337,18 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     s.set_nodelay(true)?;
+    ///     assert!(s.nodelay()?);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.io.get_ref().set_nodelay(nodelay)
     }
@@ -175,6 +358,17 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     assert!(s.ttl()? > 0);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn ttl(&self) -> io::Result<u32> {
         self.io.get_ref().ttl()
     }
@@ -184,6 +378,18 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     s.set_ttl(16)?;
+    ///     assert_eq!(s.ttl()?, 16);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.io.get_ref().set_ttl(ttl)
     }
@@ -193,6 +399,17 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     assert_eq!(s.linger()?, None);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn linger(&self) -> io::Result<Option<Duration>> {
         SockRef::from(self.io.get_ref()).linger()
     }
@@ -202,6 +419,18 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     s.set_linger(Some(std::time::Duration::ZERO))?; // close will reset
+    ///     assert_eq!(s.linger()?, Some(std::time::Duration::ZERO));
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
         SockRef::from(self.io.get_ref()).set_linger(linger)
     }
@@ -211,6 +440,17 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     assert!(!s.keepalive()?);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn keepalive(&self) -> io::Result<bool> {
         SockRef::from(self.io.get_ref()).keepalive()
     }
@@ -243,12 +483,40 @@ impl TcpStream {
     }
 
     /// Borrowed read and write halves, for reading and writing from two futures at once.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     use futures_lite::AsyncWriteExt;
+    ///     let (_r, mut w) = s.split();
+    ///     w.write_all(b"via the write half").await?;
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn split(&self) -> (ReadHalf<'_, TcpStream>, WriteHalf<'_, TcpStream>) {
         split::split(self)
     }
 
     /// Owned read and write halves, which may move to different tasks. Dropping the write half
     /// shuts down writing; [`OwnedReadHalf::reunite`] puts them back together.
+    ///
+    /// ```
+    /// let server = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = server.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::TcpStream::connect(addr).await?;
+    ///     use futures_lite::AsyncWriteExt;
+    ///     let (r, mut w) = s.into_split();
+    ///     let writer = loop_core::spawn(async move { w.write_all(b"hi").await });
+    ///     writer.await.unwrap()?;
+    ///     assert_eq!(r.stream().peer_addr()?, addr);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_split(self) -> (OwnedReadHalf<TcpStream>, OwnedWriteHalf<TcpStream>) {
         split::into_split(self)
     }
@@ -375,5 +643,14 @@ impl AsyncWrite for TcpStream {
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut &*self).poll_close(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_stream_stays_small() {
+        // The fd, the reactor slot key and the loop's shared state: no buffers, no locks.
+        assert!(std::mem::size_of::<super::TcpStream>() <= 32);
     }
 }

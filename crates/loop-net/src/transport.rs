@@ -3,11 +3,8 @@
 use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
-use std::future::Future;
 use std::io::{self, IoSlice};
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
 
 use futures_lite::io::{AsyncRead, AsyncWrite};
 
@@ -15,7 +12,7 @@ use crate::buffered_protocol::BufferedProtocol;
 use crate::protocol::Protocol;
 use crate::transport_conn::{ConnOps, Setup, start};
 use crate::transport_info::{StreamInfo, TransportAddr};
-use crate::transport_io::{AnyIo, Stream, StreamIo};
+use crate::transport_io::{AnyIo, StreamIo};
 use crate::transport_receiver::{BufferReceiver, SliceReceiver};
 
 /// A stream connection as its protocol sees it (asyncio's `Transport`): write without ever
@@ -41,17 +38,17 @@ use crate::transport_receiver::{BufferReceiver, SliceReceiver};
 ///
 /// - [`Transport::from_stream`]: a transport over any `AsyncRead + AsyncWrite` stream, such as
 ///   a TLS stream, with what the stream cannot say about itself in a [`StreamInfo`].
-/// - [`ConnectOptions::wrap`](crate::ConnectOptions::wrap) and
+/// - [`create_connection_with`](crate::create_connection_with) and
 ///   [`ServerBuilder::wrap`](crate::ServerBuilder::wrap): transform each connected or
 ///   accepted socket (a TLS handshake) before the protocol attaches; asyncio's `ssl=`.
-/// - [`Transport::detach`] then [`Transport::attach`]: take the stream out of a live
-///   connection, wrap it, and carry on with the same protocol (asyncio's `loop.start_tls`).
+/// - [`Transport::upgrade`] (or [`Transport::detach`] then
+///   [`DetachedProtocol::attach`](crate::DetachedProtocol::attach)): take the
+///   stream out of a live connection, wrap it, and carry on with the same protocol
+///   (asyncio's `loop.start_tls`).
 ///
 /// # Examples
 ///
 /// ```
-/// use std::cell::RefCell;
-/// use std::rc::Rc;
 /// use loop_net::{Protocol, StreamInfo, Transport};
 ///
 /// struct Greeter;
@@ -84,6 +81,10 @@ pub struct Transport {
 impl Transport {
     pub(crate) fn new(conn: Rc<dyn ConnOps>) -> Transport {
         Transport { conn }
+    }
+
+    pub(crate) fn conn(&self) -> &Rc<dyn ConnOps> {
+        &self.conn
     }
 
     /// Runs `protocol_factory()`'s protocol over `stream`: `connection_made` is called before
@@ -125,10 +126,10 @@ impl Transport {
         Ok((transport, protocol))
     }
 
-    /// Attaches an existing protocol to `stream` without calling `connection_made`: the second
-    /// half of STARTTLS, after [`detach`](Transport::detach) and a handshake on the detached
-    /// stream. The protocol keeps receiving `data_received`, and later `connection_lost`, from
-    /// the new transport; give it the returned handle (it still holds the old one).
+    /// Attaches a protocol you hold to `stream` without calling `connection_made`: for a
+    /// protocol moved from another transport by hand (see also [`DetachedProtocol::attach`](crate::DetachedProtocol::attach), which
+    /// needs no handle). It receives `data_received`, and later `connection_lost`, from the
+    /// new transport; give it the returned handle.
     ///
     /// # Errors
     ///
@@ -154,7 +155,11 @@ impl Transport {
         S: AsyncRead + AsyncWrite + Unpin + 'static,
         P: Protocol,
     {
-        start(stream_io(stream, &info), SliceReceiver(protocol), setup(info, false))
+        start(
+            stream_io(stream, &info),
+            SliceReceiver(protocol),
+            setup(info, false),
+        )
     }
 
     /// [`attach`](Transport::attach) for a [`BufferedProtocol`].
@@ -184,7 +189,11 @@ impl Transport {
         S: AsyncRead + AsyncWrite + Unpin + 'static,
         P: BufferedProtocol,
     {
-        start(stream_io(stream, &info), BufferReceiver(protocol), setup(info, false))
+        start(
+            stream_io(stream, &info),
+            BufferReceiver(protocol),
+            setup(info, false),
+        )
     }
 
     /// Queues `data` for sending; never blocks. When nothing is queued it goes to the socket
@@ -196,10 +205,19 @@ impl Transport {
     /// A stream error ends the connection: the protocol gets `connection_lost(Some(error))`.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn reply(t: &Transport) {
-    ///     t.write(b"+OK\r\n");
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// t.write(b"+OK\r\n");
+    /// let mut buf = [0; 5];
+    /// futures_lite::AsyncReadExt::read_exact(&mut &theirs, &mut buf).await?;
+    /// assert_eq!(&buf, b"+OK\r\n");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn write(&self, data: &[u8]) {
         self.conn.write(&[IoSlice::new(data)]);
@@ -208,11 +226,20 @@ impl Transport {
     /// Queues several buffers in order, sent with vectored writes (asyncio's `writelines`).
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn reply(t: &Transport, body: &[u8]) {
-    ///     let len = body.len().to_string();
-    ///     t.writelines([b"$".as_slice(), len.as_bytes(), b"\r\n", body, b"\r\n"]);
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// let owned = vec![b'A'];
+    /// t.writelines([b"SP".as_slice(), &owned, &[b'M']]);
+    /// let mut buf = [0; 4];
+    /// futures_lite::AsyncReadExt::read_exact(&mut &theirs, &mut buf).await?;
+    /// assert_eq!(&buf, b"SPAM");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn writelines<I>(&self, buffers: I)
     where
@@ -246,11 +273,21 @@ impl Transport {
     /// `Unsupported` when [`can_write_eof`](Transport::can_write_eof) is false.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn done(t: &Transport) -> std::io::Result<()> {
-    ///     t.write(b"last words");
-    ///     t.write_eof()
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// t.write(b"last words");
+    /// t.write_eof()?;
+    /// let mut all = Vec::new();
+    /// futures_lite::AsyncReadExt::read_to_end(&mut &theirs, &mut all).await?; // EOF, yet we may still read
+    /// assert_eq!(all, b"last words");
+    /// assert!(!t.is_closing());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn write_eof(&self) -> io::Result<()> {
         self.conn.write_eof()
@@ -260,12 +297,17 @@ impl Transport {
     /// sockets, false for TLS).
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn half_close(t: &Transport) {
-    ///     if t.can_write_eof() {
-    ///         t.write_eof().unwrap();
-    ///     }
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// assert!(t.can_write_eof()); // a socket can; TLS cannot
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn can_write_eof(&self) -> bool {
         self.conn.can_write_eof()
@@ -275,11 +317,20 @@ impl Transport {
     /// `connection_lost(None)`. Idempotent.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn bye(t: &Transport) {
-    ///     t.write(b"bye\n");
-    ///     t.close(); // "bye" is still delivered
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// t.write(b"bye\n");
+    /// t.close(); // "bye" is still delivered
+    /// let mut all = Vec::new();
+    /// futures_lite::AsyncReadExt::read_to_end(&mut &theirs, &mut all).await?;
+    /// assert_eq!(all, b"bye\n");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn close(&self) {
         self.conn.close();
@@ -288,11 +339,20 @@ impl Transport {
     /// Closes at once, dropping whatever is queued; `connection_lost(None)` follows promptly.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn kill(t: &Transport) {
-    ///     t.abort();
-    ///     assert!(t.is_closing());
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// t.write(b"never mind");
+    /// t.abort();
+    /// assert!(t.is_closing());
+    /// assert_eq!(t.write_buffer_size(), 0);
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn abort(&self) {
         self.conn.abort();
@@ -301,12 +361,19 @@ impl Transport {
     /// Whether the transport is closing or closed (also after a detach).
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn maybe_write(t: &Transport) {
-    ///     if !t.is_closing() {
-    ///         t.write(b"x");
-    ///     }
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// assert!(!t.is_closing());
+    /// t.close();
+    /// assert!(t.is_closing());
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn is_closing(&self) -> bool {
         self.conn.is_closing()
@@ -317,10 +384,19 @@ impl Transport {
     /// Idempotent.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn backpressure(t: &Transport, full: bool) {
-    ///     if full { t.pause_reading() } else { t.resume_reading() }
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// t.pause_reading();
+    /// t.pause_reading(); // idempotent
+    /// assert!(!t.is_reading());
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn pause_reading(&self) {
         self.conn.set_reading(false);
@@ -329,10 +405,19 @@ impl Transport {
     /// Resumes calling `data_received`. Idempotent.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn go(t: &Transport) {
-    ///     t.resume_reading();
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// t.pause_reading();
+    /// t.resume_reading();
+    /// assert!(t.is_reading());
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn resume_reading(&self) {
         self.conn.set_reading(true);
@@ -341,10 +426,19 @@ impl Transport {
     /// Whether the transport is reading (not paused and not closing).
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn paused(t: &Transport) -> bool {
-    ///     !t.is_reading()
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// assert!(t.is_reading());
+    /// t.close();
+    /// assert!(!t.is_reading());
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn is_reading(&self) -> bool {
         self.conn.is_reading()
@@ -354,10 +448,17 @@ impl Transport {
     /// when a stream given to [`from_stream`](Transport::from_stream) came without one.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn who(t: &Transport) -> String {
-    ///     format!("{:?}", t.peer_addr())
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// assert!(matches!(t.peer_addr(), Some(loop_net::TransportAddr::Unix(_))));
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn peer_addr(&self) -> Option<TransportAddr> {
         self.conn.peer_addr()
@@ -366,10 +467,18 @@ impl Transport {
     /// Our own address (asyncio's `get_extra_info("sockname")`).
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn me(t: &Transport) -> Option<std::net::SocketAddr> {
-    ///     t.local_addr()?.as_inet()
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// assert!(matches!(t.local_addr(), Some(loop_net::TransportAddr::Unix(_))));
+    /// assert_eq!(t.local_addr().and_then(|a| a.as_inet()), None);
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn local_addr(&self) -> Option<TransportAddr> {
         self.conn.local_addr()
@@ -379,12 +488,20 @@ impl Transport {
     /// details), the typed form of asyncio's `get_extra_info(name)`.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// #[derive(Clone)]
-    /// struct Alpn(String);
-    /// fn alpn(t: &Transport) -> Option<String> {
-    ///     t.extra::<Alpn>().map(|a| a.0)
-    /// }
+    /// # use loop_net::{Protocol, StreamInfo, Transport};
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct Alpn(&'static str);
+    ///
+    /// let (ours, _theirs) = loop_net::UnixStream::pair()?;
+    /// let (t, _) = Transport::from_stream(ours, StreamInfo::new().extra(Alpn("h2")), || Nop)?;
+    /// assert_eq!(t.extra::<Alpn>(), Some(Alpn("h2")));
+    /// assert_eq!(t.extra::<String>(), None);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn extra<T: Any + Clone>(&self) -> Option<T> {
         self.conn.extras().get::<T>().cloned()
@@ -399,14 +516,25 @@ impl Transport {
     /// `InvalidInput` when `high < low`.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn tight(t: &Transport) {
-    ///     t.set_write_buffer_limits(Some(4096), None).unwrap();
-    ///     assert_eq!(t.write_buffer_limits(), (4096, 1024));
-    ///     assert!(t.set_write_buffer_limits(Some(0), Some(1)).is_err());
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// t.set_write_buffer_limits(Some(4096), None)?;
+    /// assert_eq!(t.write_buffer_limits(), (4096, 1024));
+    /// assert!(t.set_write_buffer_limits(Some(0), Some(1)).is_err());
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
-    pub fn set_write_buffer_limits(&self, high: Option<usize>, low: Option<usize>) -> io::Result<()> {
+    pub fn set_write_buffer_limits(
+        &self,
+        high: Option<usize>,
+        low: Option<usize>,
+    ) -> io::Result<()> {
         let high = high.unwrap_or(match low {
             Some(low) => low.saturating_mul(4),
             None => crate::transport_conn::DEFAULT_HIGH,
@@ -425,10 +553,17 @@ impl Transport {
     /// The write-buffer limits, `(high, low)`.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn defaults(t: &Transport) -> bool {
-    ///     t.write_buffer_limits() == (64 * 1024, 16 * 1024)
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// assert_eq!(t.write_buffer_limits(), (64 * 1024, 16 * 1024));
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn write_buffer_limits(&self) -> (usize, usize) {
         self.conn.write_buffer_limits()
@@ -437,10 +572,18 @@ impl Transport {
     /// Bytes queued and not yet taken by the stream.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn backlog(t: &Transport) -> usize {
-    ///     t.write_buffer_size()
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// t.write(b"x");
+    /// assert_eq!(t.write_buffer_size(), 0); // the socket took it at once
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn write_buffer_size(&self) -> usize {
         self.conn.write_buffer_size()
@@ -452,15 +595,21 @@ impl Transport {
     /// `pause_writing` cannot run until the callback returns (it is borrowed).
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn produce(t: &Transport, mut next: impl FnMut() -> Option<Vec<u8>>) {
-    ///     while !t.writing_paused() {
-    ///         match next() {
-    ///             Some(chunk) => t.write(&chunk),
-    ///             None => break,
-    ///         }
-    ///     }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// let chunk = vec![0u8; 256 * 1024];
+    /// while !t.writing_paused() {
+    ///     t.write(&chunk); // nobody reads: the queue grows past the high-water mark
     /// }
+    /// assert!(t.write_buffer_size() > 64 * 1024);
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn writing_paused(&self) -> bool {
         self.conn.writing_paused()
@@ -469,40 +618,22 @@ impl Transport {
     /// How many writes were dropped because the transport was closing or closed.
     ///
     /// ```
-    /// # use loop_net::Transport;
-    /// fn lost_writes(t: &Transport) -> u64 {
-    ///     t.dropped_writes()
-    /// }
+    /// # use loop_net::Protocol;
+    /// # struct Nop;
+    /// # impl Protocol for Nop { fn data_received(&mut self, _: &[u8]) {} }
+    /// # loop_core::run(async {
+    /// # let (ours, theirs) = loop_net::UnixStream::pair()?;
+    /// # let (t, _) = loop_net::connect_accepted_unix(|| Nop, ours)?;
+    /// t.close();
+    /// t.write(b"too late");
+    /// assert_eq!(t.dropped_writes(), 1);
+    /// # drop(theirs);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap()?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn dropped_writes(&self) -> u64 {
         self.conn.dropped_writes()
-    }
-
-    /// Takes the stream out of the connection, for STARTTLS: reading stops at once, what is
-    /// queued is sent, then the future gives the stream and the protocol hears nothing more
-    /// from this transport (no `connection_lost`). Wrap the stream (say in TLS) and continue
-    /// with [`Transport::attach`].
-    ///
-    /// `unconsumed` is a tail of the data the protocol was last given that belongs to the
-    /// new layer (bytes the peer sent right behind its STARTTLS command); it comes back
-    /// first in [`Detached::unread`], and [`Detached::into_stream`] replays it.
-    ///
-    /// If the connection ends before the hand-over, the future fails with `NotConnected` and
-    /// the protocol gets `connection_lost` as usual.
-    ///
-    /// ```
-    /// # use loop_net::Transport;
-    /// async fn upgrade(t: Transport) -> std::io::Result<()> {
-    ///     let detached = t.detach(&[]).await?;
-    ///     let _stream = detached.into_stream(); // hand it to a TLS acceptor, then attach
-    ///     Ok(())
-    /// }
-    /// ```
-    pub fn detach(&self, unconsumed: &[u8]) -> Detach {
-        self.conn.start_detach(unconsumed);
-        Detach {
-            transport: self.clone(),
-        }
     }
 }
 
@@ -517,160 +648,23 @@ impl fmt::Debug for Transport {
     }
 }
 
-fn stream_io<S: AsyncRead + AsyncWrite + Unpin + 'static>(stream: S, info: &StreamInfo) -> AnyIo {
-    AnyIo::Stream(StreamIo {
+pub(crate) fn stream_io<S: AsyncRead + AsyncWrite + Unpin + 'static>(
+    stream: S,
+    info: &StreamInfo,
+) -> AnyIo {
+    AnyIo::Stream(Box::new(StreamIo {
         stream: Box::new(stream),
         peer: info.peer.clone(),
         local: info.local.clone(),
-    })
+    }))
 }
 
-fn setup(info: StreamInfo, connection_made: bool) -> Setup {
+pub(crate) fn setup(info: StreamInfo, connection_made: bool) -> Setup {
     Setup {
         extras: info.extras,
         no_write_eof: info.no_write_eof,
         on_finish: None,
         connection_made,
-    }
-}
-
-/// Future of [`Transport::detach`].
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-#[derive(Debug)]
-pub struct Detach {
-    transport: Transport,
-}
-
-impl Future for Detach {
-    type Output = io::Result<Detached>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<Detached>> {
-        self.transport.conn.poll_detach(cx)
-    }
-}
-
-/// A stream taken out of a transport by [`Transport::detach`].
-pub struct Detached {
-    /// The connection's stream; downcast with [`Stream::into_any`] if you need its type.
-    pub stream: Box<dyn Stream>,
-    /// Bytes that belong in front of whatever `stream` yields next.
-    pub unread: Vec<u8>,
-}
-
-impl Detached {
-    /// The stream with [`unread`](Detached::unread) replayed first.
-    ///
-    /// ```
-    /// use futures_lite::AsyncReadExt;
-    /// use loop_net::Detached;
-    /// let d = Detached {
-    ///     stream: Box::new(futures_lite::io::Cursor::new(b" world".to_vec())),
-    ///     unread: b"hello".to_vec(),
-    /// };
-    /// let mut s = d.into_stream();
-    /// let mut all = String::new();
-    /// futures_lite::future::block_on(s.read_to_string(&mut all)).unwrap();
-    /// assert_eq!(all, "hello world");
-    /// ```
-    pub fn into_stream(self) -> Rewind<Box<dyn Stream>> {
-        Rewind {
-            unread: self.unread,
-            pos: 0,
-            inner: self.stream,
-        }
-    }
-}
-
-impl fmt::Debug for Detached {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Detached")
-            .field("unread", &self.unread.len())
-            .finish_non_exhaustive()
-    }
-}
-
-/// A stream that yields some bytes of its own before its inner stream's (see
-/// [`Detached::into_stream`]). Writes go straight to the inner stream.
-#[derive(Debug)]
-pub struct Rewind<S> {
-    unread: Vec<u8>,
-    pos: usize,
-    inner: S,
-}
-
-impl<S> Rewind<S> {
-    /// Puts `unread` in front of `inner`.
-    ///
-    /// ```
-    /// let r = loop_net::Rewind::new(b"x".to_vec(), futures_lite::io::empty());
-    /// # let _ = r;
-    /// ```
-    pub fn new(unread: Vec<u8>, inner: S) -> Rewind<S> {
-        Rewind {
-            unread,
-            pos: 0,
-            inner,
-        }
-    }
-
-    /// The inner stream and the replay bytes not read yet.
-    ///
-    /// ```
-    /// let r = loop_net::Rewind::new(b"x".to_vec(), futures_lite::io::empty());
-    /// let (_, rest) = r.into_parts();
-    /// assert_eq!(rest, b"x");
-    /// ```
-    pub fn into_parts(mut self) -> (S, Vec<u8>) {
-        self.unread.drain(..self.pos);
-        (self.inner, self.unread)
-    }
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Rewind<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
-        if this.pos < this.unread.len() {
-            let rest = &this.unread[this.pos..];
-            let n = rest.len().min(buf.len());
-            buf[..n].copy_from_slice(&rest[..n]);
-            this.pos += n;
-            if this.pos == this.unread.len() {
-                this.unread = Vec::new();
-                this.pos = 0;
-            }
-            return Poll::Ready(Ok(n));
-        }
-        Pin::new(&mut this.inner).poll_read(cx, buf)
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Rewind<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_close(cx)
     }
 }
 

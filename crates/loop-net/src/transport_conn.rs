@@ -15,10 +15,11 @@ use std::task::{Context, Poll, Waker};
 
 use loop_core::ExceptionContext;
 
-use crate::transport::{Detached, Transport};
-use crate::transport_info::{Extras, TransportAddr};
+use crate::transport::Transport;
+use crate::transport_info::{Extras, StreamInfo, TransportAddr};
 use crate::transport_io::{AnyIo, TransportIo};
-use crate::transport_receiver::{Fault, Receiver, Received};
+use crate::transport_receiver::{Fault, Received, Receiver};
+use crate::transport_upgrade::{Detached, DetachedProtocol};
 use crate::transport_write_buffer::WriteBuffer;
 
 /// asyncio's default high-water mark.
@@ -51,8 +52,11 @@ pub(crate) trait ConnOps {
 
 enum DetachState {
     No,
-    Waiting { unread: Vec<u8>, waker: Option<Waker> },
-    Done(io::Result<Detached>),
+    Waiting {
+        unread: Vec<u8>,
+        waker: Option<Waker>,
+    },
+    Done(Box<io::Result<Detached>>),
     Taken,
 }
 
@@ -95,6 +99,10 @@ pub(crate) struct Conn<R> {
     unflushed: Cell<bool>,
     finished: Cell<bool>,
     fault: RefCell<Option<Fault>>,
+    /// `fault` is set: one flag for the hot path to test instead of a borrow.
+    faulted: Cell<bool>,
+    /// `detach` was called: reading stops and the stream is handed over once flushed.
+    detaching: Cell<bool>,
     dropped: Cell<u64>,
     detach: RefCell<DetachState>,
     no_write_eof: bool,
@@ -125,6 +133,8 @@ pub(crate) fn start<R: Receiver>(io: AnyIo, receiver: R, setup: Setup) -> io::Re
         unflushed: Cell::new(false),
         finished: Cell::new(false),
         fault: RefCell::new(None),
+        faulted: Cell::new(false),
+        detaching: Cell::new(false),
         dropped: Cell::new(0),
         detach: RefCell::new(DetachState::No),
         no_write_eof: setup.no_write_eof,
@@ -158,6 +168,7 @@ impl<R: Receiver> Conn<R> {
         let mut slot = self.fault.borrow_mut();
         if slot.is_none() {
             *slot = Some(fault);
+            self.faulted.set(true);
         }
         drop(slot);
         self.wake_driver();
@@ -169,7 +180,7 @@ impl<R: Receiver> Conn<R> {
             || self.aborted.get()
             || self.finished.get()
             || self.eof_requested.get()
-            || self.fault.borrow().is_some())
+            || self.faulted.get())
     }
 
     /// Records a flow-control change and tells the protocol if it can be reached now.
@@ -211,6 +222,9 @@ impl<R: Receiver> Conn<R> {
 
     /// Writes as much of the buffer as the stream takes. `Ok(true)`: nothing left to send.
     fn poll_flush_buffer(&self, cx: &mut Context<'_>) -> io::Result<bool> {
+        if !self.unflushed.get() && self.wbuf.borrow().is_empty() {
+            return Ok(true);
+        }
         loop {
             let mut io = self.io.borrow_mut();
             let Some(stream) = io.as_mut() else {
@@ -246,8 +260,9 @@ impl<R: Receiver> Conn<R> {
         let mut budget = READ_BUDGET;
         loop {
             self.deliver_flow();
-            if let Some(fault) = self.fault.borrow_mut().take() {
-                self.finish(Some(fault));
+            if self.faulted.get() {
+                let fault = self.fault.borrow_mut().take();
+                self.finish(fault);
                 return Poll::Ready(());
             }
             if self.aborted.get() {
@@ -275,7 +290,9 @@ impl<R: Receiver> Conn<R> {
                             Poll::Pending => {}
                         }
                     }
-                    if matches!(*self.detach.borrow(), DetachState::Waiting { .. }) {
+                    if self.detaching.get()
+                        && matches!(*self.detach.borrow(), DetachState::Waiting { .. })
+                    {
                         self.hand_over();
                         return Poll::Ready(());
                     }
@@ -288,7 +305,7 @@ impl<R: Receiver> Conn<R> {
             if !self.reading.get()
                 || self.read_eof.get()
                 || self.closing.get()
-                || !matches!(*self.detach.borrow(), DetachState::No)
+                || self.detaching.get()
             {
                 return Poll::Pending;
             }
@@ -344,6 +361,8 @@ impl<R: Receiver> Conn<R> {
             }
         }
         drop(io);
+        // The task is done; holding its waker would keep its allocation alive with us.
+        drop(self.waker.borrow_mut().take());
         self.run_on_finish();
     }
 
@@ -352,11 +371,12 @@ impl<R: Receiver> Conn<R> {
         let mut state = self.detach.borrow_mut();
         if let DetachState::Waiting { waker, .. } = &mut *state {
             let waker = waker.take();
-            let detail = error.map_or_else(|| "the connection ended".to_owned(), ToString::to_string);
-            *state = DetachState::Done(Err(io::Error::new(
+            let detail =
+                error.map_or_else(|| "the connection ended".to_owned(), ToString::to_string);
+            *state = DetachState::Done(Box::new(Err(io::Error::new(
                 io::ErrorKind::NotConnected,
                 format!("detach failed: {detail}"),
-            )));
+            ))));
             drop(state);
             if let Some(waker) = waker {
                 waker.wake();
@@ -364,19 +384,30 @@ impl<R: Receiver> Conn<R> {
         }
     }
 
-    /// Gives the stream to whoever called `detach`; the protocol hears nothing.
+    /// Gives the stream, and the protocol to run over its replacement, to whoever called
+    /// `detach`; the protocol hears nothing.
     fn hand_over(&self) {
         self.finished.set(true);
         let io = self.io.borrow_mut().take();
-        drop(self.receiver.borrow_mut().take());
+        let receiver = self.receiver.borrow_mut().take();
         let mut state = self.detach.borrow_mut();
-        if let (DetachState::Waiting { unread, waker }, Some(io)) =
-            (std::mem::replace(&mut *state, DetachState::Taken), io)
-        {
-            *state = DetachState::Done(Ok(Detached {
+        if let (DetachState::Waiting { unread, waker }, Some(io), Some(receiver)) = (
+            std::mem::replace(&mut *state, DetachState::Taken),
+            io,
+            receiver,
+        ) {
+            let mut info = StreamInfo::new();
+            info.peer = io.peer_addr();
+            info.local = io.local_addr();
+            let protocol = DetachedProtocol {
+                attach: Box::new(move |io, setup| start(io, receiver, setup)),
+            };
+            *state = DetachState::Done(Box::new(Ok(Detached {
                 stream: io.into_stream(),
                 unread,
-            }));
+                info,
+                protocol,
+            })));
             drop(state);
             if let Some(waker) = waker {
                 waker.wake();
@@ -393,10 +424,11 @@ impl<R: Receiver> Conn<R> {
     }
 }
 
-fn report(callback: &str, detail: &str) {
+pub(crate) fn report(callback: &str, detail: &str) {
     if let Ok(lp) = loop_core::get_running_loop() {
-        let mut ctx =
-            ExceptionContext::from_message(format!("Fatal error: protocol.{callback}() call failed."));
+        let mut ctx = ExceptionContext::from_message(format!(
+            "Fatal error: protocol.{callback}() call failed."
+        ));
         ctx.detail = Some(detail.to_owned());
         lp.call_exception_handler(ctx);
     }
@@ -414,8 +446,9 @@ impl<R: Receiver> ConnOps for Conn<R> {
         }
         let mut sent = 0;
         if self.wbuf.borrow().is_empty() {
-            let mut io = self.io.borrow_mut();
-            if let Some(stream) = io.as_mut() {
+            // Busy only while a BufferedProtocol's get_buffer runs: then just queue.
+            let mut io = self.io.try_borrow_mut().ok();
+            if let Some(stream) = io.as_mut().and_then(|io| io.as_mut()) {
                 let waker = self.waker.borrow();
                 let mut cx = Context::from_waker(waker.as_ref().unwrap_or(Waker::noop()));
                 match stream.poll_write(&mut cx, bufs) {
@@ -485,10 +518,7 @@ impl<R: Receiver> ConnOps for Conn<R> {
     }
 
     fn is_closing(&self) -> bool {
-        self.closing.get()
-            || self.aborted.get()
-            || self.finished.get()
-            || !matches!(*self.detach.borrow(), DetachState::No)
+        self.closing.get() || self.aborted.get() || self.finished.get() || self.detaching.get()
     }
 
     fn set_reading(&self, on: bool) {
@@ -502,11 +532,11 @@ impl<R: Receiver> ConnOps for Conn<R> {
     }
 
     fn peer_addr(&self) -> Option<TransportAddr> {
-        self.io.borrow().as_ref()?.peer_addr()
+        self.io.try_borrow().ok()?.as_ref()?.peer_addr()
     }
 
     fn local_addr(&self) -> Option<TransportAddr> {
-        self.io.borrow().as_ref()?.local_addr()
+        self.io.try_borrow().ok()?.as_ref()?.local_addr()
     }
 
     fn extras(&self) -> &Extras {
@@ -541,11 +571,12 @@ impl<R: Receiver> ConnOps for Conn<R> {
         if !matches!(*state, DetachState::No) {
             return;
         }
+        self.detaching.set(true);
         *state = if self.finished.get() || self.closing.get() || self.aborted.get() {
-            DetachState::Done(Err(io::Error::new(
+            DetachState::Done(Box::new(Err(io::Error::new(
                 io::ErrorKind::NotConnected,
                 "detach failed: the transport is closing",
-            )))
+            ))))
         } else {
             DetachState::Waiting {
                 unread: unconsumed.to_vec(),
@@ -564,7 +595,7 @@ impl<R: Receiver> ConnOps for Conn<R> {
                 Poll::Pending
             }
             DetachState::Done(_) => match std::mem::replace(&mut *state, DetachState::Taken) {
-                DetachState::Done(result) => Poll::Ready(result),
+                DetachState::Done(result) => Poll::Ready(*result),
                 _ => unreachable!("matched Done above"),
             },
             DetachState::No | DetachState::Taken => Poll::Ready(Err(io::Error::other(

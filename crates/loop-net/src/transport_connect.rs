@@ -142,11 +142,11 @@ where
     info.peer = stream.peer_addr().ok().map(TransportAddr::Inet);
     info.local = stream.local_addr().ok().map(TransportAddr::Inet);
     let (stream, info) = wrap(stream, info).await?;
-    let io = AnyIo::Stream(StreamIo {
+    let io = AnyIo::Stream(Box::new(StreamIo {
         stream: Box::new(stream),
         peer: info.peer,
         local: info.local,
-    });
+    }));
     run_protocol(protocol_factory, io, info.extras, info.no_write_eof)
 }
 

@@ -101,12 +101,13 @@ impl Socket for UnixStream {
     }
 }
 
-/// The fast path: a socket registered with the loop, read and written with one syscall each,
-/// readiness checked in the loop's cache before any syscall.
+/// The fast path: a socket registered with the loop, read and written with one syscall each.
 ///
-/// A read shorter than the buffer does not prove the socket drained: a FIN that came with
-/// the data is still there, and its edge is spent. So readiness is kept until a read says
-/// `EAGAIN` (the loop's events carry no RDHUP bit that would let us skip that read).
+/// Operations are tried first and readiness consulted only on `EAGAIN`: the driver reads when
+/// it was woken for readability, and a write usually finds room, so a check first would
+/// cost more than the rare `EAGAIN` it saves. A read shorter than the buffer does not prove
+/// the socket drained (a FIN that came with the data is still there, its edge spent), so
+/// readiness is kept until a read says `EAGAIN`.
 pub(crate) struct SocketIo<T>(pub(crate) T);
 
 impl<T: Socket> TransportIo for SocketIo<T>
@@ -124,12 +125,13 @@ where
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         let io = self.0.registered();
         loop {
-            ready!(io.poll_readable(cx))?;
             match io.get_ref().read(buf) {
-                Ok(n) => return Poll::Ready(Ok(n)),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => io.clear_readable()?,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    io.clear_readable()?;
+                    ready!(io.poll_readable(cx))?;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Poll::Ready(Err(e)),
+                result => return Poll::Ready(result),
             }
         }
     }
@@ -141,13 +143,15 @@ where
     ) -> Poll<io::Result<usize>> {
         let io = self.0.registered();
         loop {
-            ready!(io.poll_writable(cx))?;
             let result = match bufs {
                 [one] => sys::send(io.get_ref(), one),
                 _ => sys::send_vectored(io.get_ref(), bufs),
             };
             match result {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => io.clear_writable()?,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    io.clear_writable()?;
+                    ready!(io.poll_writable(cx))?;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 result => return Poll::Ready(result),
             }
@@ -232,7 +236,8 @@ impl<S: Stream> TransportIo for StreamIo<S> {
 pub(crate) enum AnyIo {
     Tcp(SocketIo<TcpStream>),
     Unix(SocketIo<UnixStream>),
-    Stream(StreamIo<Box<dyn Stream>>),
+    /// Boxed: its addresses would make every variant as large as a Unix socket address.
+    Stream(Box<StreamIo<Box<dyn Stream>>>),
 }
 
 impl std::fmt::Debug for AnyIo {

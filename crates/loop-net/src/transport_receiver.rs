@@ -28,17 +28,17 @@ thread_local! {
 
 /// Borrows this thread's read buffer (or a fresh one if it is already out) and returns it
 /// when dropped.
-struct ReadBuffer(Option<Box<[u8]>>);
+pub(crate) struct ReadBuffer(Option<Box<[u8]>>);
 
 impl ReadBuffer {
-    fn take() -> ReadBuffer {
+    pub(crate) fn take() -> ReadBuffer {
         let buf = READ_BUFFER
             .with(Cell::take)
             .unwrap_or_else(|| vec![0; READ_SIZE].into_boxed_slice());
         ReadBuffer(Some(buf))
     }
 
-    fn get(&mut self) -> &mut [u8] {
+    pub(crate) fn get(&mut self) -> &mut [u8] {
         self.0.as_deref_mut().expect("buffer present until drop")
     }
 }
@@ -57,7 +57,10 @@ pub(crate) enum Fault {
     Io(io::Error),
     /// A protocol callback panicked, or broke the rules (an empty buffer, a borrow held
     /// across an await). Reported to the exception handler.
-    Protocol { callback: &'static str, detail: String },
+    Protocol {
+        callback: &'static str,
+        detail: String,
+    },
 }
 
 impl Fault {
@@ -82,7 +85,7 @@ fn panic_detail(payload: &(dyn Any + Send)) -> String {
 }
 
 /// Runs one protocol callback, turning a panic into a [`Fault`].
-fn guarded<R>(callback: &'static str, f: impl FnOnce() -> R) -> Result<R, Fault> {
+pub(crate) fn guarded<R>(callback: &'static str, f: impl FnOnce() -> R) -> Result<R, Fault> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|payload| Fault::Protocol {
         callback,
         detail: panic_detail(&*payload),
@@ -148,9 +151,6 @@ impl<P: Protocol> Receiver for SliceReceiver<P> {
         let Some(stream) = guard.as_mut() else {
             return Poll::Pending;
         };
-        if let Err(e) = ready!(stream.poll_read_ready(cx)) {
-            return Poll::Ready(Err(Fault::Io(e)));
-        }
         let mut buf = ReadBuffer::take();
         let n = match ready!(stream.poll_read(cx, buf.get())) {
             Ok(0) => return Poll::Ready(Ok(Received::Eof)),
@@ -159,7 +159,9 @@ impl<P: Protocol> Receiver for SliceReceiver<P> {
         };
         drop(guard);
         let data = &buf.get()[..n];
-        Poll::Ready(with(&self.0, "data_received", |p| p.data_received(data)).map(|()| Received::Data))
+        Poll::Ready(
+            with(&self.0, "data_received", |p| p.data_received(data)).map(|()| Received::Data),
+        )
     }
 
     fn eof_received(&self) -> Result<bool, Fault> {
@@ -193,21 +195,28 @@ impl<P: BufferedProtocol> Receiver for BufferReceiver<P> {
         io: &RefCell<Option<S>>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Received, Fault>> {
-        let mut guard = io.borrow_mut();
-        let Some(stream) = guard.as_mut() else {
-            return Poll::Pending;
-        };
-        if let Err(e) = ready!(stream.poll_read_ready(cx)) {
-            return Poll::Ready(Err(Fault::Io(e)));
+        // Ask for a buffer only once a read may find something.
+        {
+            let mut guard = io.borrow_mut();
+            let Some(stream) = guard.as_mut() else {
+                return Poll::Pending;
+            };
+            if let Err(e) = ready!(stream.poll_read_ready(cx)) {
+                return Poll::Ready(Err(Fault::Io(e)));
+            }
         }
+        // `get_buffer` runs with the stream free, so it may use its transport.
         let read = with(&self.0, "get_buffer", |p| {
             let buf = p.get_buffer(BUFFER_HINT);
             if buf.is_empty() {
                 return None;
             }
-            Some(stream.poll_read(cx, buf))
+            let mut guard = io.borrow_mut();
+            Some(match guard.as_mut() {
+                Some(stream) => stream.poll_read(cx, buf),
+                None => Poll::Pending,
+            })
         });
-        drop(guard);
         let n = match read {
             Err(fault) => return Poll::Ready(Err(fault)),
             Ok(None) => {
@@ -221,7 +230,9 @@ impl<P: BufferedProtocol> Receiver for BufferReceiver<P> {
             Ok(Some(Poll::Ready(Ok(0)))) => return Poll::Ready(Ok(Received::Eof)),
             Ok(Some(Poll::Ready(Ok(n)))) => n,
         };
-        Poll::Ready(with(&self.0, "buffer_updated", |p| p.buffer_updated(n)).map(|()| Received::Data))
+        Poll::Ready(
+            with(&self.0, "buffer_updated", |p| p.buffer_updated(n)).map(|()| Received::Data),
+        )
     }
 
     fn eof_received(&self) -> Result<bool, Fault> {

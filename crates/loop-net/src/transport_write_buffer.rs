@@ -64,9 +64,9 @@ mod tests {
         assert_eq!(b.pending(), b"llo world");
         b.consume(4);
         b.append(b"!");
-        assert_eq!(b.pending(), b" world!");
-        assert_eq!(b.len(), 7);
-        b.consume(7);
+        assert_eq!(b.pending(), b"world!");
+        assert_eq!(b.len(), 6);
+        b.consume(6);
         assert!(b.is_empty());
     }
 

@@ -42,6 +42,15 @@ impl UdpSocket {
     /// # Errors
     ///
     /// A malformed address or failed lookup; when nothing binds, the last bind error.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert!(s.local_addr()?.port() != 0);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
         let mut last = None;
         for addr in lookup_host(addr).await? {
@@ -58,6 +67,16 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's, or no running loop.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let t = loop_net::UdpSocket::bind_addr("127.0.0.1:0".parse().unwrap())?;
+    ///     assert_ne!(t.local_addr()?, s.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn bind_addr(addr: SocketAddr) -> io::Result<UdpSocket> {
         let socket = Socket::new(
             Domain::for_address(addr),
@@ -73,6 +92,17 @@ impl UdpSocket {
     /// # Errors
     ///
     /// No running loop, or registration fails.
+    ///
+    /// ```
+    /// let std_socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// let addr = std_socket.local_addr()?;
+    /// loop_core::run(async move {
+    ///     let s = loop_net::UdpSocket::from_std(std_socket)?;
+    ///     assert_eq!(s.local_addr()?, addr);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
         Ok(UdpSocket {
             io: Async::new(socket)?,
@@ -84,11 +114,30 @@ impl UdpSocket {
     /// # Errors
     ///
     /// When the poller refuses to let go of it.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let std_socket = s.into_std()?;
+    ///     assert!(std_socket.local_addr()?.port() != 0);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_std(self) -> io::Result<std::net::UdpSocket> {
         self.io.into_inner()
     }
 
     /// The registered socket, for readiness and hand-made I/O.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     s.as_async().writable().await?;
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn as_async(&self) -> &Async<std::net::UdpSocket> {
         &self.io
     }
@@ -98,6 +147,15 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert!(s.local_addr()?.ip().is_loopback());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
@@ -107,6 +165,17 @@ impl UdpSocket {
     /// # Errors
     ///
     /// `NotConnected` before [`connect`](UdpSocket::connect).
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert!(s.peer_addr().is_err()); // not connected
+    ///     s.connect("127.0.0.1:9").await?;
+    ///     assert_eq!(s.peer_addr()?.port(), 9);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().peer_addr()
     }
@@ -146,6 +215,18 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's (`ConnectionRefused` when an earlier datagram drew an ICMP refusal).
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     s.connect(s.local_addr()?).await?; // to itself
+    ///     assert_eq!(s.send(b"me").await?, 2);
+    ///     let mut buf = [0; 2];
+    ///     assert_eq!(s.recv(&mut buf).await?, 2);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         poll_fn(|cx| self.poll_send(cx, buf)).await
     }
@@ -155,6 +236,17 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     s.connect(s.local_addr()?).await?;
+    ///     let n = std::future::poll_fn(|cx| s.poll_send(cx, b"x")).await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         sys::poll_write_with(&self.io, cx, |s| s.send(buf))
     }
@@ -164,6 +256,19 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     s.connect(s.local_addr()?).await?;
+    ///     s.send(b"loop").await?;
+    ///     let mut buf = [0; 2]; // too short: the rest of the datagram is dropped
+    ///     assert_eq!(s.recv(&mut buf).await?, 2);
+    ///     assert_eq!(&buf, b"lo");
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         poll_fn(|cx| self.poll_recv(cx, buf)).await
     }
@@ -173,6 +278,19 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     s.connect(s.local_addr()?).await?;
+    ///     s.send(b"x").await?;
+    ///     let mut buf = [0; 1];
+    ///     let n = std::future::poll_fn(|cx| s.poll_recv(cx, &mut buf)).await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         sys::poll_read_with(&self.io, cx, |s| s.recv(buf))
     }
@@ -183,6 +301,16 @@ impl UdpSocket {
     ///
     /// The OS's (`EISCONN`-style errors on a connected socket, `PermissionDenied` for a
     /// broadcast address without [`set_broadcast`](UdpSocket::set_broadcast)).
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let to = s.local_addr()?;
+    ///     assert_eq!(s.send_to(b"self", to).await?, 4);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
         poll_fn(|cx| self.poll_send_to(cx, buf, target)).await
     }
@@ -192,6 +320,17 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let to = s.local_addr()?;
+    ///     let n = std::future::poll_fn(|cx| s.poll_send_to(cx, b"x", to)).await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_send_to(
         &self,
         cx: &mut Context<'_>,
@@ -206,6 +345,18 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     s.send_to(b"hey", s.local_addr()?).await?;
+    ///     let mut buf = [0; 8];
+    ///     let (n, from) = s.recv_from(&mut buf).await?;
+    ///     assert_eq!((&buf[..n], from), (&b"hey"[..], s.local_addr()?));
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         poll_fn(|cx| self.poll_recv_from(cx, buf)).await
     }
@@ -215,6 +366,18 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     s.send_to(b"x", s.local_addr()?).await?;
+    ///     let mut buf = [0; 1];
+    ///     let (n, _) = std::future::poll_fn(|cx| s.poll_recv_from(cx, &mut buf)).await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_recv_from(
         &self,
         cx: &mut Context<'_>,
@@ -223,11 +386,62 @@ impl UdpSocket {
         sys::poll_read_with(&self.io, cx, |s| s.recv_from(buf))
     }
 
+    /// Sends a datagram to `target` without waiting: `WouldBlock` when the socket's buffer is
+    /// full (then [`as_async`](UdpSocket::as_async)`().writable()` waits for room).
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock`, or the OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert_eq!(s.try_send_to(b"me", s.local_addr()?)?, 2);
+    ///     s.as_async().readable().await?;
+    ///     let mut buf = [0; 2];
+    ///     assert_eq!(s.try_recv_from(&mut buf)?, (2, s.local_addr()?));
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
+        sys::try_write_with(&self.io, |s| s.send_to(buf, target))
+    }
+
+    /// Receives a datagram without waiting: `WouldBlock` when none is queued (and then
+    /// [`as_async`](UdpSocket::as_async)`().readable()` waits for the next).
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock`, or the OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let err = s.try_recv_from(&mut [0; 8]).unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        sys::try_read_with(&self.io, |s| s.recv_from(buf))
+    }
+
     /// `SO_BROADCAST`.
     ///
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert!(!s.broadcast()?);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn broadcast(&self) -> io::Result<bool> {
         self.io.get_ref().broadcast()
     }
@@ -237,6 +451,16 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     s.set_broadcast(true)?;
+    ///     assert!(s.broadcast()?);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
         self.io.get_ref().set_broadcast(on)
     }
@@ -246,6 +470,15 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert!(s.ttl()? > 0);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn ttl(&self) -> io::Result<u32> {
         self.io.get_ref().ttl()
     }
@@ -255,6 +488,16 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     s.set_ttl(2)?;
+    ///     assert_eq!(s.ttl()?, 2);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.io.get_ref().set_ttl(ttl)
     }
@@ -265,6 +508,18 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     use std::net::Ipv4Addr;
+    ///     let group = Ipv4Addr::new(239, 1, 2, 3);
+    ///     s.join_multicast_v4(group, Ipv4Addr::LOCALHOST)?;
+    ///     s.leave_multicast_v4(group, Ipv4Addr::LOCALHOST)?;
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn join_multicast_v4(&self, group: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
         self.io.get_ref().join_multicast_v4(&group, &interface)
     }
@@ -274,6 +529,17 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's (`EADDRNOTAVAIL` when not a member).
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     use std::net::Ipv4Addr;
+    ///     let group = Ipv4Addr::new(239, 1, 2, 4);
+    ///     assert!(s.leave_multicast_v4(group, Ipv4Addr::LOCALHOST).is_err()); // never joined
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn leave_multicast_v4(&self, group: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
         self.io.get_ref().leave_multicast_v4(&group, &interface)
     }
@@ -283,6 +549,20 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     // Only where the machine has IPv6.
+    ///     let Ok(s) = loop_net::UdpSocket::bind("[::1]:0").await else { return Ok(()) };
+    ///     let group: std::net::Ipv6Addr = "ff02::1:3".parse().unwrap();
+    ///     // Interface 1 is the loopback; a kernel may refuse multicast there, as an error.
+    ///     if s.join_multicast_v6(group, 1).is_ok() {
+    ///         s.leave_multicast_v6(group, 1)?;
+    ///     }
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn join_multicast_v6(&self, group: Ipv6Addr, interface: u32) -> io::Result<()> {
         self.io.get_ref().join_multicast_v6(&group, interface)
     }
@@ -292,6 +572,17 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     // Only where the machine has IPv6.
+    ///     let Ok(s) = loop_net::UdpSocket::bind("[::1]:0").await else { return Ok(()) };
+    ///     let group: std::net::Ipv6Addr = "ff02::1:4".parse().unwrap();
+    ///     assert!(s.leave_multicast_v6(group, 1).is_err()); // never joined
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn leave_multicast_v6(&self, group: Ipv6Addr, interface: u32) -> io::Result<()> {
         self.io.get_ref().leave_multicast_v6(&group, interface)
     }
@@ -301,6 +592,15 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert!(s.multicast_loop_v4()?); // on by default
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn multicast_loop_v4(&self) -> io::Result<bool> {
         self.io.get_ref().multicast_loop_v4()
     }
@@ -310,6 +610,16 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     s.set_multicast_loop_v4(false)?;
+    ///     assert!(!s.multicast_loop_v4()?);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
         self.io.get_ref().set_multicast_loop_v4(on)
     }
@@ -319,6 +629,15 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert_eq!(s.multicast_ttl_v4()?, 1);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
         self.io.get_ref().multicast_ttl_v4()
     }
@@ -328,6 +647,16 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     s.set_multicast_ttl_v4(4)?;
+    ///     assert_eq!(s.multicast_ttl_v4()?, 4);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
         self.io.get_ref().set_multicast_ttl_v4(ttl)
     }
@@ -337,6 +666,16 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     // Only where the machine has IPv6.
+    ///     let Ok(s) = loop_net::UdpSocket::bind("[::1]:0").await else { return Ok(()) };
+    ///     assert!(s.multicast_loop_v6()?);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn multicast_loop_v6(&self) -> io::Result<bool> {
         self.io.get_ref().multicast_loop_v6()
     }
@@ -346,6 +685,17 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     // Only where the machine has IPv6.
+    ///     let Ok(s) = loop_net::UdpSocket::bind("[::1]:0").await else { return Ok(()) };
+    ///     s.set_multicast_loop_v6(false)?;
+    ///     assert!(!s.multicast_loop_v6()?);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
         self.io.get_ref().set_multicast_loop_v6(on)
     }
@@ -356,6 +706,15 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert!(s.take_error()?.is_none());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.get_ref().take_error()
     }

@@ -41,6 +41,16 @@ impl UnixDatagram {
     /// # Errors
     ///
     /// `AddrInUse` when the path holds something other than a socket; the OS's otherwise.
+    ///
+    /// ```
+    /// let name = format!("\0loop-net-doc-{}-{:?}", std::process::id(), std::thread::current().id());
+    /// loop_core::run(async move {
+    ///     let s = loop_net::UnixDatagram::bind(&name)?; // an abstract name: no file
+    ///     assert!(s.local_addr()?.as_pathname().is_none());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixDatagram> {
         let addr = unix_path::bind_target(path.as_ref())?;
         let socket = Socket::new(Domain::UNIX, Type::DGRAM.nonblocking(), None)?;
@@ -53,6 +63,18 @@ impl UnixDatagram {
     /// # Errors
     ///
     /// The OS's, or no running loop.
+    ///
+    /// ```
+    /// let name = format!("\0loop-net-doc-{}-{:?}", std::process::id(), std::thread::current().id());
+    /// loop_core::run(async move {
+    ///     let s = loop_net::UnixDatagram::bind(&name)?;
+    ///     let u = loop_net::UnixDatagram::unbound()?;
+    ///     u.send_to(b"hi", &name).await?;
+    ///     assert_eq!(s.recv(&mut [0; 2]).await?, 2);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn unbound() -> io::Result<UnixDatagram> {
         UnixDatagram::from_std(std::os::unix::net::UnixDatagram::unbound()?)
     }
@@ -62,6 +84,16 @@ impl UnixDatagram {
     /// # Errors
     ///
     /// The OS's, or no running loop.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixDatagram::pair()?;
+    ///     a.send(b"x").await?;
+    ///     assert_eq!(b.recv(&mut [0; 1]).await?, 1);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = std::os::unix::net::UnixDatagram::pair()?;
         Ok((UnixDatagram::from_std(a)?, UnixDatagram::from_std(b)?))
@@ -72,6 +104,16 @@ impl UnixDatagram {
     /// # Errors
     ///
     /// No running loop, or registration fails.
+    ///
+    /// ```
+    /// let (a, _b) = std::os::unix::net::UnixDatagram::pair()?;
+    /// loop_core::run(async move {
+    ///     let a = loop_net::UnixDatagram::from_std(a)?;
+    ///     a.send(b"x").await?;
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_std(socket: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
         Ok(UnixDatagram {
             io: Async::new(socket)?,
@@ -83,11 +125,32 @@ impl UnixDatagram {
     /// # Errors
     ///
     /// When the poller refuses to let go of it.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixDatagram::pair()?;
+    ///     let std_socket = a.into_std()?;
+    ///     assert!(std_socket.peer_addr().is_ok());
+    /// #   drop(b);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixDatagram> {
         self.io.into_inner()
     }
 
     /// The registered socket, for readiness and hand-made I/O.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixDatagram::pair()?;
+    ///     a.as_async().writable().await?;
+    /// #   drop(b);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn as_async(&self) -> &Async<std::os::unix::net::UnixDatagram> {
         &self.io
     }
@@ -97,6 +160,19 @@ impl UnixDatagram {
     /// # Errors
     ///
     /// The OS's (`NotFound`, `ConnectionRefused`).
+    ///
+    /// ```
+    /// let name = format!("\0loop-net-doc-{}-{:?}", std::process::id(), std::thread::current().id());
+    /// loop_core::run(async move {
+    ///     let s = loop_net::UnixDatagram::bind(&name)?;
+    ///     let u = loop_net::UnixDatagram::unbound()?;
+    ///     u.connect(&name)?;
+    ///     u.send(b"hi").await?;
+    ///     assert_eq!(s.recv(&mut [0; 2]).await?, 2);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn connect(&self, path: impl AsRef<Path>) -> io::Result<()> {
         SockRef::from(self.io.get_ref()).connect(&SockAddr::unix(path)?)
     }
@@ -106,6 +182,16 @@ impl UnixDatagram {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixDatagram::pair()?;
+    ///     assert!(a.local_addr()?.is_unnamed());
+    /// #   drop(b);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
@@ -115,6 +201,16 @@ impl UnixDatagram {
     /// # Errors
     ///
     /// `NotConnected` before [`connect`](UnixDatagram::connect).
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixDatagram::pair()?;
+    ///     assert!(a.peer_addr()?.is_unnamed()); // connected to an unnamed peer
+    /// #   drop(b);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().peer_addr()
     }
@@ -124,6 +220,16 @@ impl UnixDatagram {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixDatagram::pair()?;
+    ///     assert_eq!(a.send(b"dgram").await?, 5);
+    /// #   drop(b);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         poll_fn(|cx| self.poll_send(cx, buf)).await
     }
@@ -133,6 +239,17 @@ impl UnixDatagram {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixDatagram::pair()?;
+    ///     let n = std::future::poll_fn(|cx| a.poll_send(cx, b"x")).await?;
+    ///     assert_eq!(n, 1);
+    /// #   drop(b);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         sys::poll_write_with(&self.io, cx, |s| sys::send(s, buf))
     }
@@ -142,6 +259,17 @@ impl UnixDatagram {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixDatagram::pair()?;
+    ///     a.send(b"abc").await?;
+    ///     let mut buf = [0; 8];
+    ///     assert_eq!(b.recv(&mut buf).await?, 3);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         poll_fn(|cx| self.poll_recv(cx, buf)).await
     }
@@ -151,6 +279,17 @@ impl UnixDatagram {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixDatagram::pair()?;
+    ///     a.send(b"x").await?;
+    ///     let mut buf = [0; 1];
+    ///     assert_eq!(std::future::poll_fn(|cx| b.poll_recv(cx, &mut buf)).await?, 1);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         sys::poll_read_with(&self.io, cx, |s| s.recv(buf))
     }
@@ -160,6 +299,18 @@ impl UnixDatagram {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let name = format!("\0loop-net-doc-{}-{:?}", std::process::id(), std::thread::current().id());
+    /// loop_core::run(async move {
+    ///     let s = loop_net::UnixDatagram::bind(&name)?;
+    ///     let u = loop_net::UnixDatagram::unbound()?;
+    ///     assert_eq!(u.send_to(b"hi", &name).await?, 2);
+    ///     assert_eq!(s.recv(&mut [0; 2]).await?, 2);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
         let addr = SockAddr::unix(path)?;
         poll_fn(|cx| self.poll_send_to(cx, buf, &addr)).await
@@ -170,6 +321,19 @@ impl UnixDatagram {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let name = format!("\0loop-net-doc-{}-{:?}", std::process::id(), std::thread::current().id());
+    /// loop_core::run(async move {
+    ///     let s = loop_net::UnixDatagram::bind(&name)?;
+    ///     let u = loop_net::UnixDatagram::unbound()?;
+    ///     let to = socket2::SockAddr::unix(&name)?;
+    ///     std::future::poll_fn(|cx| u.poll_send_to(cx, b"hi", &to)).await?;
+    ///     assert_eq!(s.recv(&mut [0; 2]).await?, 2);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_send_to(
         &self,
         cx: &mut Context<'_>,
@@ -186,6 +350,18 @@ impl UnixDatagram {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixDatagram::pair()?;
+    ///     a.send(b"x").await?;
+    ///     let (n, from) = b.recv_from(&mut [0; 4]).await?;
+    ///     assert_eq!(n, 1);
+    ///     assert!(from.is_unnamed());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         poll_fn(|cx| self.poll_recv_from(cx, buf)).await
     }
@@ -195,6 +371,18 @@ impl UnixDatagram {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixDatagram::pair()?;
+    ///     a.send(b"x").await?;
+    ///     let mut buf = [0; 4];
+    ///     let (n, _) = std::future::poll_fn(|cx| b.poll_recv_from(cx, &mut buf)).await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_recv_from(
         &self,
         cx: &mut Context<'_>,

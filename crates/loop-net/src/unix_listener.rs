@@ -21,7 +21,8 @@ use crate::unix_stream::UnixStream;
 /// A Unix stream socket listening for connections, registered with the running loop.
 ///
 /// Binding removes a stale socket file left at the path, and refuses a path that holds
-/// anything else (asyncio's rule). A path starting with a NUL byte is a Linux abstract name:
+/// anything else (asyncio's rule). Dropping the listener removes the socket file it created,
+/// if that file is still there (asyncio's `cleanup_socket`, on by default since Python 3.13). A path starting with a NUL byte is a Linux abstract name:
 /// no file at all.
 ///
 /// ```
@@ -46,6 +47,8 @@ use crate::unix_stream::UnixStream;
 /// ```
 pub struct UnixListener {
     io: Async<std::os::unix::net::UnixListener>,
+    /// The socket file `bind` created, removed on drop if it is still that file.
+    file: Option<unix_path::SocketFile>,
 }
 
 impl UnixListener {
@@ -54,12 +57,26 @@ impl UnixListener {
     /// # Errors
     ///
     /// `AddrInUse` when the path holds something other than a socket; the OS's otherwise.
+    ///
+    /// ```
+    /// let name = format!("\0loop-net-doc-{}-{:?}", std::process::id(), std::thread::current().id());
+    /// loop_core::run(async move {
+    ///     let l = loop_net::UnixListener::bind(&name)?;
+    ///     let _c = loop_net::UnixStream::connect(&name).await?;
+    ///     l.accept().await?;
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
         let addr = unix_path::bind_target(path.as_ref())?;
         let socket = Socket::new(Domain::UNIX, Type::STREAM.nonblocking(), None)?;
         socket.bind(&addr)?;
+        let file = unix_path::SocketFile::created(path.as_ref());
         socket.listen(1024)?;
-        UnixListener::from_std(socket.into())
+        let mut listener = UnixListener::from_std(socket.into())?;
+        listener.file = file;
+        Ok(listener)
     }
 
     /// Adopts a listening std socket (made non-blocking) on the running loop.
@@ -67,19 +84,48 @@ impl UnixListener {
     /// # Errors
     ///
     /// No running loop, or registration fails.
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("loop-net-doc-from-std-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let std_listener = std::os::unix::net::UnixListener::bind(dir.join("s"))?;
+    /// loop_core::run(async move {
+    ///     let l = loop_net::UnixListener::from_std(std_listener)?;
+    ///     assert!(l.local_addr()?.as_pathname().is_some());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
         Ok(UnixListener {
             io: Async::new(listener)?,
+            file: None,
         })
     }
 
-    /// Deregisters the socket and returns it (still non-blocking).
+    /// Deregisters the socket and returns it (still non-blocking). The socket file stays.
     ///
     /// # Errors
     ///
     /// When the poller refuses to let go of it.
+    ///
+    /// ```
+    /// let name = format!("\0loop-net-doc-{}-{:?}", std::process::id(), std::thread::current().id());
+    /// loop_core::run(async move {
+    ///     let l = loop_net::UnixListener::bind(&name)?;
+    ///     let std_listener = l.into_std()?;
+    ///     assert!(std_listener.local_addr().is_ok());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
-        self.io.into_inner()
+        let UnixListener { io, file } = self;
+        if let Some(file) = file {
+            file.keep();
+        }
+        io.into_inner()
     }
 
     /// The bound address.
@@ -87,6 +133,16 @@ impl UnixListener {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let name = format!("\0loop-net-doc-{}-{:?}", std::process::id(), std::thread::current().id());
+    /// loop_core::run(async move {
+    ///     let l = loop_net::UnixListener::bind(&name)?;
+    ///     assert!(l.local_addr()?.as_pathname().is_none()); // abstract: no path
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
@@ -96,6 +152,19 @@ impl UnixListener {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let name = format!("\0loop-net-doc-{}-{:?}", std::process::id(), std::thread::current().id());
+    /// loop_core::run(async move {
+    ///     let l = loop_net::UnixListener::bind(&name)?;
+    ///     let c = loop_net::UnixStream::connect(&name).await?;
+    ///     let (conn, _) = l.accept().await?;
+    ///     assert!(conn.peer_addr()?.is_unnamed());
+    /// #   drop(c);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         poll_fn(|cx| self.poll_accept(cx)).await
     }
@@ -105,6 +174,17 @@ impl UnixListener {
     /// # Errors
     ///
     /// The OS's.
+    ///
+    /// ```
+    /// let name = format!("\0loop-net-doc-{}-{:?}", std::process::id(), std::thread::current().id());
+    /// loop_core::run(async move {
+    ///     let l = loop_net::UnixListener::bind(&name)?;
+    ///     let _c = loop_net::UnixStream::connect(&name).await?;
+    ///     std::future::poll_fn(|cx| l.poll_accept(cx)).await?;
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
         let (stream, peer) = ready!(sys::poll_read_with(&self.io, cx, |l| l.accept()))?;
         Poll::Ready(UnixStream::from_std(stream).map(|s| (s, peer)))
@@ -112,6 +192,19 @@ impl UnixListener {
 
     /// The connections, as a never-ending stream that rides out transient errors (see
     /// [`TcpListener::incoming`](crate::TcpListener::incoming)).
+    ///
+    /// ```
+    /// let name = format!("\0loop-net-doc-{}-{:?}", std::process::id(), std::thread::current().id());
+    /// loop_core::run(async move {
+    ///     let l = loop_net::UnixListener::bind(&name)?;
+    ///     use futures_lite::StreamExt;
+    ///     let _c = loop_net::UnixStream::connect(&name).await?;
+    ///     let conn = l.incoming().next().await.unwrap()?;
+    ///     assert!(conn.peer_addr().is_ok());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn incoming(&self) -> UnixIncoming<'_> {
         UnixIncoming {
             listener: self,
@@ -142,6 +235,19 @@ impl AsRawFd for UnixListener {
 }
 
 /// The stream of [`UnixListener::incoming`].
+///
+/// ```
+/// use futures_lite::StreamExt;
+/// let name = format!("\0loop-net-doc-{}-{:?}", std::process::id(), std::thread::current().id());
+/// loop_core::run(async move {
+///     let l = loop_net::UnixListener::bind(&name)?;
+///     let _c = loop_net::UnixStream::connect(&name).await?;
+///     let conn = l.incoming().next().await.unwrap()?;
+///     assert!(conn.peer_addr().is_ok());
+///     std::io::Result::Ok(())
+/// }).unwrap()?;
+/// # std::io::Result::Ok(())
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct UnixIncoming<'a> {
     listener: &'a UnixListener,

@@ -35,7 +35,10 @@ impl Protocol for Fragile {
         self.transport.as_ref().unwrap().write(data);
     }
     fn connection_lost(&mut self, error: Option<std::io::Error>) {
-        self.log.borrow_mut().lost.push(error.map(|e| e.to_string()));
+        self.log
+            .borrow_mut()
+            .lost
+            .push(error.map(|e| e.to_string()));
     }
 }
 
@@ -75,9 +78,15 @@ fn a_panic_in_data_received_closes_only_that_connection() {
     let errors: Vec<&String> = lost.iter().flatten().collect();
     assert_eq!(errors.len(), 1, "{lost:?}");
     let error = errors[0];
-    assert!(error.contains("data_received") && error.contains("protocol bug"), "{error}");
+    assert!(
+        error.contains("data_received") && error.contains("protocol bug"),
+        "{error}"
+    );
     assert_eq!(reports.len(), 1, "{reports:?}");
-    assert_eq!(reports[0].message, "Fatal error: protocol.data_received() call failed.");
+    assert_eq!(
+        reports[0].message,
+        "Fatal error: protocol.data_received() call failed."
+    );
     assert_eq!(reports[0].detail.as_deref(), Some("protocol bug"));
 }
 
@@ -102,7 +111,10 @@ fn a_panic_in_connection_made_aborts_the_connection() {
         until(|| !log.borrow().lost.is_empty()).await;
     });
     assert_eq!(reports.len(), 1, "{reports:?}");
-    assert_eq!(reports[0].message, "Fatal error: protocol.connection_made() call failed.");
+    assert_eq!(
+        reports[0].message,
+        "Fatal error: protocol.connection_made() call failed."
+    );
 }
 
 #[test]

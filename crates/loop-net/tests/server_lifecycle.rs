@@ -59,7 +59,9 @@ fn cancelling_serve_forever_closes_the_server() {
 fn serve_forever_returns_when_the_server_is_closed() {
     let shared = Shared::new();
     run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let lp = loop_core::get_running_loop().unwrap();
         let server = std::rc::Rc::new(server);
         let closer = server.clone();
@@ -75,7 +77,9 @@ fn close_refuses_new_connections_and_leaves_existing_ones() {
     let shared = Shared::new();
     shared.echo.set(true);
     run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         let (tx, rx) = std::sync::mpsc::channel::<()>();
         let existing = on_thread(move || {
@@ -107,13 +111,18 @@ fn close_refuses_new_connections_and_leaves_existing_ones() {
 fn wait_closed_waits_for_active_connections() {
     let shared = Shared::new();
     run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         let c = client(addr);
         until(|| shared.transport.borrow().is_some()).await;
         server.close();
         let waited = loop_core::timeout(Duration::from_millis(20), server.wait_closed()).await;
-        assert!(waited.is_err(), "wait_closed returned with a connection open");
+        assert!(
+            waited.is_err(),
+            "wait_closed returned with a connection open"
+        );
         shared.transport().close();
         server.wait_closed().await;
         drop(c);
@@ -124,7 +133,9 @@ fn wait_closed_waits_for_active_connections() {
 fn close_clients_and_abort_clients_end_every_connection() {
     let shared = Shared::new();
     run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         let peers = on_thread(move || {
             let mut a = client(addr);
@@ -145,7 +156,9 @@ fn close_clients_and_abort_clients_end_every_connection() {
 fn binding_a_port_in_use_fails_with_addr_in_use() {
     let shared = Shared::new();
     run(async {
-        let first = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let first = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&first);
         let err = Server::builder(Rec::factory(&shared))
             .listen_options(TcpListenOptions::new().reuse_address(true))
@@ -180,7 +193,9 @@ fn reuse_port_lets_two_servers_share_a_port() {
 fn dropping_the_server_stops_listening() {
     let shared = Shared::new();
     run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         drop(server);
         let refused = std::net::TcpStream::connect(addr).unwrap_err();
@@ -217,4 +232,40 @@ fn unix_server_replaces_a_stale_socket_but_not_a_regular_file() {
         server.wait_closed().await;
     });
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_protocol_may_close_its_own_server_from_connection_made() {
+    use loop_net::{Protocol, Transport};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    struct Closer(Rc<RefCell<Option<Server>>>);
+    impl Protocol for Closer {
+        fn connection_made(&mut self, t: Transport) {
+            if let Some(server) = self.0.borrow().as_ref() {
+                server.close();
+            }
+            t.write(b"closed it");
+            t.close();
+        }
+        fn data_received(&mut self, _: &[u8]) {}
+    }
+
+    let slot = Rc::new(RefCell::new(None));
+    let for_factory = slot.clone();
+    let (_, reports) = run(async {
+        let server = create_server(move || Closer(for_factory.clone()), "127.0.0.1:0")
+            .await
+            .unwrap();
+        let addr = addr_of(&server);
+        *slot.borrow_mut() = Some(server);
+        let got = on_thread(move || proto::read_to_end(&mut client(addr))).await;
+        assert_eq!(got, b"closed it");
+        let server = slot.borrow_mut().take().unwrap();
+        assert!(!server.is_serving());
+        server.wait_closed().await;
+        assert!(std::net::TcpStream::connect(addr).is_err());
+    });
+    assert!(reports.is_empty(), "{reports:?}");
 }

@@ -10,7 +10,9 @@ use proto::{Ev, Rec, Shared, addr_of, client, on_thread, run, until};
 fn close_flushes_the_buffer_before_connection_lost() {
     let shared = Shared::new();
     run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
         let peer = on_thread(move || {
@@ -46,7 +48,9 @@ fn close_flushes_the_buffer_before_connection_lost() {
 fn abort_drops_the_buffer_and_loses_the_connection_promptly() {
     let shared = Shared::new();
     run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
         let peer = on_thread(move || {
@@ -78,7 +82,9 @@ fn abort_drops_the_buffer_and_loses_the_connection_promptly() {
 fn connection_lost_comes_once_even_after_close_and_abort() {
     let shared = Shared::new();
     run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         let peer = on_thread(move || proto::read_to_end(&mut client(addr)));
         until(|| shared.transport.borrow().is_some()).await;

@@ -13,7 +13,9 @@ use proto::{Ev, Rec, Shared, addr_of, client, on_thread, run, until};
 fn eof_received_false_closes_the_transport() {
     let shared = Shared::new();
     run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         let rest = on_thread(move || {
             let mut s = client(addr);
@@ -36,7 +38,9 @@ fn eof_received_true_keeps_the_connection_half_open_for_writing() {
     let shared = Shared::new();
     shared.keep_open.set(true);
     run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         let (eof_tx, eof_rx) = std::sync::mpsc::channel::<()>();
         let peer = on_thread(move || {
@@ -61,7 +65,9 @@ fn eof_received_true_keeps_the_connection_half_open_for_writing() {
 fn write_eof_half_closes_after_the_buffer_and_reading_goes_on() {
     let shared = Shared::new();
     run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
         let peer = on_thread(move || {
@@ -104,7 +110,9 @@ fn write_eof_half_closes_after_the_buffer_and_reading_goes_on() {
 fn a_peer_reset_is_an_error_on_that_connection_only() {
     let shared = Shared::new();
     run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
         let peer = on_thread(move || {
@@ -128,13 +136,12 @@ fn a_peer_reset_is_an_error_on_that_connection_only() {
         })
         .await;
         // The server still serves.
-        let mut again = on_thread(move || {
+        let again = on_thread(move || {
             let mut s = client(addr);
             s.write_all(b"ok").unwrap();
             let mut b = [0; 1];
             let _ = s.read(&mut b);
         });
-        let _ = &mut again;
         until(|| shared.data().ends_with(b"ok")).await;
         shared.transport().close();
         again.await;

@@ -11,7 +11,9 @@ use proto::{Rec, Shared, addr_of, client, on_thread, run, until};
 fn paused_reading_delivers_nothing_until_resumed() {
     let shared = Shared::new();
     run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         let (tx, rx) = std::sync::mpsc::channel::<&'static [u8]>();
         let peer = on_thread(move || {
@@ -62,18 +64,11 @@ fn pausing_inside_data_received_stops_the_next_delivery() {
     }
 
     let chunks = Rc::new(RefCell::new(Vec::new()));
-    let transports = Rc::new(RefCell::new(None::<Transport>));
-    let (c, ts) = (chunks.clone(), transports.clone());
+    let c = chunks.clone();
     run(async move {
-        let server = create_server(
-            move || {
-                let p = PauseAfterFirst(c.clone(), None);
-                p
-            },
-            "127.0.0.1:0",
-        )
-        .await
-        .unwrap();
+        let server = create_server(move || PauseAfterFirst(c.clone(), None), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         let (tx, rx) = std::sync::mpsc::channel::<()>();
         let peer = on_thread(move || {
@@ -89,7 +84,6 @@ fn pausing_inside_data_received_stops_the_next_delivery() {
             loop_core::sleep(std::time::Duration::from_millis(1)).await;
         }
         assert_eq!(*chunks.borrow(), [b"first".to_vec()]);
-        let _ = ts;
         drop(tx);
         peer.await;
     });

@@ -15,7 +15,9 @@ fn echo_round_trip_through_a_server() {
     let shared = Shared::new();
     shared.echo.set(true);
     let ((), reports) = run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         let got = on_thread(move || {
             let mut s = client(addr);
@@ -30,7 +32,12 @@ fn echo_round_trip_through_a_server() {
     });
     assert_eq!(
         shared.shape(),
-        [Ev::Made, Ev::Data(b"hello transport".to_vec()), Ev::Eof, Ev::Lost(None)]
+        [
+            Ev::Made,
+            Ev::Data(b"hello transport".to_vec()),
+            Ev::Eof,
+            Ev::Lost(None)
+        ]
     );
     assert!(reports.is_empty(), "{reports:?}");
 }
@@ -39,7 +46,9 @@ fn echo_round_trip_through_a_server() {
 fn writelines_sends_mixed_buffers_in_order() {
     let shared = Shared::new();
     run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         let peer = on_thread(move || proto::read_to_end(&mut client(addr)));
         until(|| shared.transport.borrow().is_some()).await;
@@ -61,7 +70,9 @@ fn writelines_sends_mixed_buffers_in_order() {
 fn a_write_the_socket_takes_whole_is_not_buffered_and_does_not_pause() {
     let shared = Shared::new();
     run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         let peer = on_thread(move || {
             let mut s = client(addr);
@@ -85,7 +96,9 @@ fn a_write_the_socket_takes_whole_is_not_buffered_and_does_not_pause() {
 fn limits_validate_and_default_like_asyncio() {
     let shared = Shared::new();
     run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         let _peer = client(addr);
         until(|| shared.transport.borrow().is_some()).await;
@@ -120,7 +133,9 @@ fn fill_until_buffered(t: &Transport) -> usize {
 fn pause_once_above_high_and_resume_once_at_low() {
     let shared = Shared::new();
     let (total, _) = run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
         let peer = on_thread(move || {
@@ -161,7 +176,9 @@ fn pause_once_above_high_and_resume_once_at_low() {
 fn lowering_high_below_the_queue_pauses_at_once() {
     let shared = Shared::new();
     run(async {
-        let server = create_server(Rec::factory(&shared), "127.0.0.1:0").await.unwrap();
+        let server = create_server(Rec::factory(&shared), "127.0.0.1:0")
+            .await
+            .unwrap();
         let addr = addr_of(&server);
         let _peer = client(addr); // never reads
         until(|| shared.transport.borrow().is_some()).await;

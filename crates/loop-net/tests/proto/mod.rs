@@ -46,7 +46,10 @@ impl Shared {
     }
 
     pub(crate) fn transport(&self) -> Transport {
-        self.transport.borrow().clone().expect("connection_made was called")
+        self.transport
+            .borrow()
+            .clone()
+            .expect("connection_made was called")
     }
 
     pub(crate) fn events(&self) -> Vec<Ev> {
@@ -67,7 +70,10 @@ impl Shared {
     }
 
     pub(crate) fn lost(&self) -> bool {
-        self.events.borrow().iter().any(|e| matches!(e, Ev::Lost(_)))
+        self.events
+            .borrow()
+            .iter()
+            .any(|e| matches!(e, Ev::Lost(_)))
     }
 
     pub(crate) fn count(&self, ev: &Ev) -> usize {
@@ -89,6 +95,12 @@ impl Shared {
 
 /// A protocol that records every callback into its [`Shared`].
 pub(crate) struct Rec(pub(crate) Rc<Shared>);
+
+impl std::fmt::Debug for Rec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Rec").field(&self.0.events()).finish()
+    }
+}
 
 impl Rec {
     /// A factory making `Rec`s that all record into `shared`.

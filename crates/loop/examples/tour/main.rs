@@ -5,14 +5,15 @@
 //! Sections 1-9 (the loop itself) are below; each later crate's section lives in its own module
 //! beside this file and is called from `main` in order.
 
+mod net;
+mod tls;
+
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
-
-mod tls;
 
 use evloop::{Async, EventLoop, TaskBuilder, TaskGroup};
 use futures_lite::{AsyncReadExt, AsyncWriteExt, StreamExt};
@@ -161,6 +162,7 @@ fn main() -> io::Result<()> {
             lp.live_tasks()
         ))
     });
+    net::tour(&lp)?;
     tls::section(&lp)?;
     println!("tour finished: {}", summary.unwrap()?);
     lp.close().unwrap();
