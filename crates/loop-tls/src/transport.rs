@@ -45,21 +45,6 @@ pub fn stream_info<S>(
     info
 }
 
-/// Attaches `protocol` to a finished TLS session without `connection_made`.
-fn reattach<S, P>(
-    tls: TlsStream<S>,
-    peer: Option<TransportAddr>,
-    local: Option<TransportAddr>,
-    protocol: Rc<RefCell<P>>,
-) -> io::Result<Transport>
-where
-    S: AsyncRead + AsyncWrite + Unpin + 'static,
-    P: Protocol,
-{
-    let info = stream_info(&tls, peer, local);
-    Transport::attach(ClosesOnDrop(Some(tls)), info, protocol)
-}
-
 /// A TLS session lent to a transport. The transport drops its stream when it is done with it
 /// (after `close`, or at the peer's close_notify); this then ends the session as asyncio's
 /// `close()` does, on a task of its own: close_notify, and a wait bounded by the shutdown
@@ -154,10 +139,37 @@ impl TlsConnector {
         protocol: Rc<RefCell<P>>,
         server_name: &str,
     ) -> io::Result<Transport> {
+        let (stream, info) = self.start_tls_stream(transport, server_name).await?;
+        Transport::attach(stream, info, protocol)
+    }
+
+    /// The first half of [`start_tls`](TlsConnector::start_tls): the upgraded stream and what
+    /// its transport should report, for [`Transport::attach_buffered`] (a
+    /// [`BufferedProtocol`](loop_net::BufferedProtocol)) or any other way of attaching.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::{cell::RefCell, rc::Rc};
+    /// async fn upgrade<P: loop_net::BufferedProtocol>(
+    ///     connector: &loop_tls::TlsConnector,
+    ///     transport: &loop_net::Transport,
+    ///     protocol: Rc<RefCell<P>>,
+    /// ) -> std::io::Result<loop_net::Transport> {
+    ///     let (stream, info) = connector.start_tls_stream(transport, "mail.example").await?;
+    ///     loop_net::Transport::attach_buffered(stream, info, protocol)
+    /// }
+    /// ```
+    pub async fn start_tls_stream(
+        &self,
+        transport: &Transport,
+        server_name: &str,
+    ) -> io::Result<(impl Stream + use<>, StreamInfo)> {
         let (peer, local) = (transport.peer_addr(), transport.local_addr());
         let plain = transport.detach(&[]).await?.into_stream();
         let tls = self.connect(server_name, plain).await?;
-        reattach(tls, peer, local, protocol)
+        let info = stream_info(&tls, peer, local);
+        Ok((ClosesOnDrop(Some(tls)), info))
     }
 }
 
@@ -185,10 +197,36 @@ impl TlsAcceptor {
         protocol: Rc<RefCell<P>>,
         unconsumed: &[u8],
     ) -> io::Result<Transport> {
+        let (stream, info) = self.start_tls_stream(transport, unconsumed).await?;
+        Transport::attach(stream, info, protocol)
+    }
+
+    /// The first half of [`start_tls`](TlsAcceptor::start_tls), as
+    /// [`TlsConnector::start_tls_stream`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::{cell::RefCell, rc::Rc};
+    /// async fn upgrade<P: loop_net::BufferedProtocol>(
+    ///     acceptor: &loop_tls::TlsAcceptor,
+    ///     transport: &loop_net::Transport,
+    ///     protocol: Rc<RefCell<P>>,
+    /// ) -> std::io::Result<loop_net::Transport> {
+    ///     let (stream, info) = acceptor.start_tls_stream(transport, &[]).await?;
+    ///     loop_net::Transport::attach_buffered(stream, info, protocol)
+    /// }
+    /// ```
+    pub async fn start_tls_stream(
+        &self,
+        transport: &Transport,
+        unconsumed: &[u8],
+    ) -> io::Result<(impl Stream + use<>, StreamInfo)> {
         let (peer, local) = (transport.peer_addr(), transport.local_addr());
         let plain = transport.detach(unconsumed).await?.into_stream();
         let tls = self.accept(plain).await?;
-        reattach(tls, peer, local, protocol)
+        let info = stream_info(&tls, peer, local);
+        Ok((ClosesOnDrop(Some(tls)), info))
     }
 }
 

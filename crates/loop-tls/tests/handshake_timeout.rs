@@ -65,3 +65,21 @@ fn the_default_is_sixty_seconds_as_in_asyncio() {
     assert_eq!(err.kind(), io::ErrorKind::TimedOut);
     assert_eq!(waited, Duration::from_secs(60));
 }
+
+#[test]
+fn cancelling_a_handshake_closes_its_socket() {
+    let (connector, _acceptor, _ca) = pair_config();
+    run(async move {
+        let (c, mut s) = tcp_pair().await.unwrap();
+        // asyncio's wait_for(..., 0.5) around the connect: the outer deadline wins.
+        let outer = loop_core::timeout(
+            Duration::from_millis(100),
+            connector.connect("localhost", c),
+        )
+        .await;
+        assert!(outer.is_err(), "the outer timeout fired first");
+        let mut seen = Vec::new();
+        s.read_to_end(&mut seen).await.unwrap();
+        assert_eq!(seen[0], 0x16, "the ClientHello, then EOF");
+    });
+}

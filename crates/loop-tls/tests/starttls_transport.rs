@@ -123,3 +123,60 @@ fn server_transport_upgrades_with_a_pipelined_client_hello() {
         assert_eq!(proto.borrow().made, 1);
     });
 }
+
+/// asyncio's test_start_tls_client_buf_proto_1: the same with a buffered protocol.
+#[derive(Default)]
+struct BufRecorder {
+    made: usize,
+    buf: Vec<u8>,
+    data: Vec<u8>,
+}
+
+impl loop_net::BufferedProtocol for BufRecorder {
+    fn connection_made(&mut self, _: Transport) {
+        self.made += 1;
+    }
+    fn get_buffer(&mut self, _size_hint: usize) -> &mut [u8] {
+        self.buf.resize(4096, 0);
+        &mut self.buf
+    }
+    fn buffer_updated(&mut self, n: usize) {
+        let got = self.buf[..n].to_vec();
+        self.data.extend_from_slice(&got);
+    }
+}
+
+#[test]
+fn a_buffered_protocol_upgrades_too() {
+    let (connector, acceptor, _ca) = pair_config();
+    run(async move {
+        let (c, mut s) = tcp_pair().await.unwrap();
+        let server = loop_core::spawn(async move {
+            s.write_all(b"GO\n").await.unwrap();
+            let mut tls = acceptor.accept(s).await.unwrap();
+            tls.write_all(b"over tls\n").await.unwrap();
+            tls.shutdown().await.unwrap();
+        });
+        let (plain, proto) = Transport::from_stream(
+            c,
+            StreamInfo::new(),
+            loop_net::Buffered(BufRecorder::default),
+        )
+        .unwrap();
+        while !proto.borrow().data.ends_with(b"GO\n") {
+            loop_core::sleep(Duration::from_millis(1)).await;
+        }
+        let (stream, info) = connector
+            .start_tls_stream(&plain, "localhost")
+            .await
+            .unwrap();
+        let tls = Transport::attach_buffered(stream, info, proto.clone()).unwrap();
+        assert!(tls.extra::<TlsInfo>().is_some());
+        while !proto.borrow().data.ends_with(b"over tls\n") {
+            loop_core::sleep(Duration::from_millis(1)).await;
+        }
+        server.await.unwrap();
+        assert_eq!(proto.borrow().data, b"GO\nover tls\n");
+        assert_eq!(proto.borrow().made, 1);
+    });
+}
