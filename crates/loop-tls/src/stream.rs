@@ -237,6 +237,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> TlsStream<S> {
             if write_pending {
                 return Poll::Pending;
             }
+            // Handshaking, yet nothing to read or write: the peer's close_notify came first.
+            return Poll::Ready(Err(error::eof_during_handshake()));
         }
         self.poll_flush_tls(cx)
     }
