@@ -8,6 +8,11 @@
 //! certificates (mutual TLS), certificates chosen by SNI, and PEM files read with errors that
 //! say which file and what is wrong.
 //!
+//! On asyncio's transports and protocols (loop-net), [`TlsConnector::create_connection`] and
+//! [`TlsAcceptor::create_server`] are asyncio's `ssl=`, and [`TlsConnector::start_tls`] /
+//! [`TlsAcceptor::start_tls`] upgrade a live transport (STARTTLS); a TLS transport reports the
+//! session as a [`TlsInfo`] extra and sends close_notify when it closes.
+//!
 //! The crypto provider is ring: it builds with nothing but cargo and a C compiler.
 //!
 //! Errors are `io::Error`s: a certificate rejected, or a protocol failure, is
