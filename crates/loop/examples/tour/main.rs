@@ -6,6 +6,7 @@
 //! beside this file and is called from `main` in order.
 
 mod net;
+mod tls;
 
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
@@ -162,6 +163,7 @@ fn main() -> io::Result<()> {
         ))
     });
     net::tour(&lp)?;
+    tls::section(&lp)?;
     println!("tour finished: {}", summary.unwrap()?);
     lp.close().unwrap();
     Ok(())
