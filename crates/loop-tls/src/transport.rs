@@ -2,12 +2,9 @@
 //! `StreamInfo` a TLS transport reports.
 
 use std::cell::RefCell;
-use std::io::{self, IoSlice};
-use std::pin::Pin;
+use std::io;
 use std::rc::Rc;
-use std::task::{Context, Poll};
 
-use futures_lite::{AsyncRead, AsyncWrite};
 use loop_net::{
     Connection, Protocol, ProtocolFactory, Server, Stream, StreamInfo, TcpConnectOptions,
     ToSocketAddrs, Transport, TransportAddr, create_connection_with,
@@ -16,7 +13,8 @@ use loop_net::{
 use crate::{TlsAcceptor, TlsConnector, TlsStream};
 
 /// What a transport over `tls` reports: the addresses given, no half-close (TLS has none that
-/// asyncio offers: `can_write_eof()` is false), and the session's [`TlsInfo`](crate::TlsInfo)
+/// asyncio offers: `can_write_eof()` is false), a `close()` that sends close_notify before
+/// `connection_lost` (an `abort()` sends none), and the session's [`TlsInfo`](crate::TlsInfo)
 /// as an extra.
 ///
 /// # Examples
@@ -35,7 +33,10 @@ pub fn stream_info<S>(
     peer: Option<TransportAddr>,
     local: Option<TransportAddr>,
 ) -> StreamInfo {
-    let mut info = StreamInfo::new().can_write_eof(false).extra(tls.info());
+    let mut info = StreamInfo::new()
+        .can_write_eof(false)
+        .shutdown_on_close(true)
+        .extra(tls.info());
     if let Some(peer) = peer {
         info = info.peer(peer);
     }
@@ -43,71 +44,6 @@ pub fn stream_info<S>(
         info = info.local(local);
     }
     info
-}
-
-/// A TLS session lent to a transport. The transport drops its stream when it is done with it
-/// (after `close`, or at the peer's close_notify); this then ends the session as asyncio's
-/// `close()` does, on a task of its own: close_notify, and a wait bounded by the shutdown
-/// timeout for the peer's, before the socket closes.
-#[derive(Debug)]
-pub(crate) struct ClosesOnDrop<S: AsyncRead + AsyncWrite + Unpin + 'static>(
-    pub(crate) Option<TlsStream<S>>,
-);
-
-impl<S: AsyncRead + AsyncWrite + Unpin + 'static> ClosesOnDrop<S> {
-    fn tls(&mut self) -> Pin<&mut TlsStream<S>> {
-        Pin::new(self.0.as_mut().expect("present until drop"))
-    }
-}
-
-impl<S: AsyncRead + AsyncWrite + Unpin + 'static> Drop for ClosesOnDrop<S> {
-    fn drop(&mut self) {
-        let Some(mut tls) = self.0.take() else { return };
-        // Without a loop (it is shutting down) the socket just closes.
-        if let Ok(lp) = loop_core::get_running_loop() {
-            lp.spawn_local(async move {
-                // The peer may be gone or slow; the bound and the close happen either way.
-                let _ = tls.shutdown().await;
-            })
-            .detach();
-        }
-    }
-}
-
-impl<S: AsyncRead + AsyncWrite + Unpin + 'static> AsyncRead for ClosesOnDrop<S> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().tls().poll_read(cx, buf)
-    }
-}
-
-impl<S: AsyncRead + AsyncWrite + Unpin + 'static> AsyncWrite for ClosesOnDrop<S> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().tls().poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().tls().poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().tls().poll_flush(cx)
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().tls().poll_close(cx)
-    }
 }
 
 impl TlsConnector {
@@ -169,7 +105,7 @@ impl TlsConnector {
         let plain = transport.detach(&[]).await?.into_stream();
         let tls = self.connect(server_name, plain).await?;
         let info = stream_info(&tls, peer, local);
-        Ok((ClosesOnDrop(Some(tls)), info))
+        Ok((tls, info))
     }
 }
 
@@ -226,7 +162,7 @@ impl TlsAcceptor {
         let plain = transport.detach(unconsumed).await?.into_stream();
         let tls = self.accept(plain).await?;
         let info = stream_info(&tls, peer, local);
-        Ok((ClosesOnDrop(Some(tls)), info))
+        Ok((tls, info))
     }
 }
 
@@ -301,8 +237,11 @@ impl TlsConnector {
         info: StreamInfo,
     ) -> io::Result<(impl Stream + use<S>, StreamInfo)> {
         let tls = self.connect(server_name, stream).await?;
-        let info = info.can_write_eof(false).extra(tls.info());
-        Ok((ClosesOnDrop(Some(tls)), info))
+        let info = info
+            .can_write_eof(false)
+            .shutdown_on_close(true)
+            .extra(tls.info());
+        Ok((tls, info))
     }
 }
 
@@ -372,7 +311,10 @@ impl TlsAcceptor {
         info: StreamInfo,
     ) -> io::Result<(impl Stream + use<S>, StreamInfo)> {
         let tls = self.accept(stream).await?;
-        let info = info.can_write_eof(false).extra(tls.info());
-        Ok((ClosesOnDrop(Some(tls)), info))
+        let info = info
+            .can_write_eof(false)
+            .shutdown_on_close(true)
+            .extra(tls.info());
+        Ok((tls, info))
     }
 }

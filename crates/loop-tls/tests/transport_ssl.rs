@@ -101,6 +101,47 @@ fn protocols_talk_over_tls_both_ends() {
 }
 
 #[test]
+fn abort_sends_no_close_notify_so_the_peer_sees_truncation() {
+    let (connector, acceptor, _ca) = pair_config();
+    run(async move {
+        let lost = Rc::new(RefCell::new(Vec::new()));
+        let server_lost = lost.clone();
+        let server = acceptor
+            .create_server(
+                move || Echo {
+                    lost: server_lost.clone(),
+                    ..Echo::default()
+                },
+                "127.0.0.1:0",
+            )
+            .await
+            .unwrap();
+        let addr = server.sockets()[0].as_inet().unwrap();
+        let (transport, client) = connector
+            .create_connection(Collect::default, addr, "localhost")
+            .await
+            .unwrap();
+        transport.write(b"ping");
+        until(|| client.borrow().data.len() == 4).await;
+        transport.abort();
+        until(|| client.borrow().lost.is_some() && !lost.borrow().is_empty()).await;
+        assert_eq!(
+            client.borrow().lost,
+            Some(None),
+            "abort is not our own error"
+        );
+        let seen = lost.borrow_mut().remove(0);
+        assert_eq!(
+            seen,
+            Some(io::ErrorKind::UnexpectedEof),
+            "the server saw the TCP close without close_notify"
+        );
+        server.close();
+        server.wait_closed().await;
+    });
+}
+
+#[test]
 fn a_failed_handshake_drops_one_connection_and_the_server_serves_on() {
     let (connector, acceptor, _ca) = pair_config();
     run(async move {
