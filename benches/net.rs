@@ -10,14 +10,17 @@
 //!
 //! Servers (the benchmark ids under each row):
 //! - `evloop`: loop-core's `Async<TcpListener>` / `Async<TcpStream>`, a task per connection.
+//! - `evloop-epoll`: the same server on loop-core's `EpollPoller` instead of the default poller.
 //! - `tokio`: a `current_thread` runtime, `tokio::net`, a task per connection.
 //! - `smol`: async-io's `Async` with async-executor's `LocalExecutor`, a task per connection.
 //! - `epoll`: the floor, a minimal edge-triggered epoll loop (no runtime at all).
 //!
 //! Besides criterion's timing, each (row, server) gets two figures, printed and written to
 //! `<criterion dir>/<row>/<server>/net.json` for `benches/ratios.py`:
-//! - server CPU time per request: the server's utime + stime (`/proc/PID/stat`) over every
-//!   request criterion ran against it, divided by their number;
+//! - server CPU time per request: the server's CPU time over every request criterion ran
+//!   against it, divided by their number. It is read from `/proc/PID/task/*/schedstat`
+//!   (nanoseconds on CPU, user and system), falling back to utime + stime from
+//!   `/proc/PID/stat` (10 ms ticks) where the kernel has no schedstat;
 //! - syscalls per request: a separate short pass after the timing, counted by
 //!   `perf stat -e raw_syscalls:sys_enter -p PID` (or `strace -c -f -p PID` when perf cannot
 //!   count syscalls here); left out, and said so, when neither tool works.
@@ -43,7 +46,7 @@ const SERVER_ENV: &str = "EVLOOP_NET_BENCH_SERVER";
 const CONNS: [usize; 3] = [1, 10, 100];
 const SIZES: [(usize, &str); 3] = [(100, "100b"), (1024, "1k"), (64 * 1024, "64k")];
 /// The servers, in the order they run (each row's ratio compares `evloop` to the others).
-const SERVERS: [&str; 4] = ["evloop", "tokio", "smol", "epoll"];
+const SERVERS: [&str; 5] = ["evloop", "evloop-epoll", "tokio", "smol", "epoll"];
 /// How long the syscall-counting pass drives a server.
 const SYSCALL_PASS: Duration = Duration::from_millis(300);
 /// How long a counting tool gets to attach before the pass starts.
@@ -171,8 +174,23 @@ impl Server {
         self.child.id()
     }
 
-    /// utime + stime of the server process so far, in clock ticks.
-    fn cpu_ticks(&self) -> u64 {
+    /// CPU time the server process has used so far, in nanoseconds: the sum of its threads'
+    /// on-CPU time from `/proc/PID/task/*/schedstat` (nanosecond resolution), or, where the
+    /// kernel has no schedstat, utime + stime from `/proc/PID/stat` (clock ticks).
+    fn cpu_ns(&self) -> u64 {
+        self.schedstat_ns().unwrap_or_else(|| self.stat_ns())
+    }
+
+    fn schedstat_ns(&self) -> Option<u64> {
+        let mut total = 0;
+        for task in std::fs::read_dir(format!("/proc/{}/task", self.pid())).ok()? {
+            let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+            total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+        }
+        Some(total)
+    }
+
+    fn stat_ns(&self) -> u64 {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid()))
             .expect("read the server's /proc/PID/stat");
         // The fields after the parenthesised command name; utime and stime are fields 14 and 15.
@@ -180,7 +198,7 @@ impl Server {
         let fields: Vec<&str> = rest.split_whitespace().collect();
         let utime: u64 = fields[11].parse().expect("utime");
         let stime: u64 = fields[12].parse().expect("stime");
-        utime + stime
+        (utime + stime) * 1_000_000_000 / rustix::param::clock_ticks_per_second()
     }
 }
 
@@ -191,11 +209,6 @@ impl Drop for Server {
     }
 }
 
-/// Clock ticks per second of `/proc/PID/stat`'s times.
-fn ticks_per_second() -> u64 {
-    rustix::param::clock_ticks_per_second()
-}
-
 // ---------------------------------------------------------------------------------------------
 // One (row, server) run: the server, the client's connections, and the CPU time they used.
 
@@ -203,7 +216,7 @@ struct Run {
     server: Server,
     load: Load,
     requests: u64,
-    ticks: u64,
+    cpu_ns: u64,
     elapsed: Duration,
 }
 
@@ -215,15 +228,15 @@ impl Run {
             server,
             load,
             requests: 0,
-            ticks: 0,
+            cpu_ns: 0,
             elapsed: Duration::ZERO,
         })
     }
 
     fn timed(&mut self, iters: u64) -> Duration {
-        let before = self.server.cpu_ticks();
+        let before = self.server.cpu_ns();
         let took = self.load.run(iters).expect("echo load");
-        self.ticks += self.server.cpu_ticks() - before;
+        self.cpu_ns += self.server.cpu_ns() - before;
         self.requests += iters;
         self.elapsed += took;
         took
@@ -247,7 +260,7 @@ impl Run {
         syscalls: Option<f64>,
         counter: Option<SyscallCounter>,
     ) {
-        let cpu_ns = self.ticks as f64 * 1e9 / ticks_per_second() as f64 / self.requests as f64;
+        let cpu_ns = self.cpu_ns as f64 / self.requests as f64;
         let syscall_text = syscalls.map_or_else(|| "-".to_owned(), |s| format!("{s:.2}"));
         println!(
             "{row}/{name}: server CPU {:.2} µs/request, {syscall_text} syscalls/request \
@@ -466,45 +479,63 @@ impl Load {
     /// Runs `requests` requests across the connections; the time they took.
     fn run(&mut self, requests: u64) -> io::Result<Duration> {
         let start = Instant::now();
-        let mut issued = 0;
-        let mut done = 0;
-        for conn in &mut self.conns {
-            if issued == requests {
+        let mut count = Count {
+            requests,
+            issued: 0,
+            done: 0,
+        };
+        for key in 0..self.conns.len() {
+            if count.issued == requests {
                 break;
             }
-            issued += 1;
-            conn.busy = true;
-            conn.written = 0;
-            conn.read = 0;
-            if conn.advance(&self.message, &mut self.scratch)? {
-                unreachable!("an echo cannot complete before the request is sent");
-            }
+            count.issued += 1;
+            self.conns[key].begin();
+            self.drive(key, &mut count)?;
         }
-        while done < requests {
+        while count.done < requests {
             self.events.clear();
             epoll::wait(&self.epoll, spare_capacity(&mut self.events), None)?;
-            for event in &self.events {
-                let conn = &mut self.conns[event.data.u64() as usize];
-                if !conn.busy {
-                    continue;
-                }
-                if conn.advance(&self.message, &mut self.scratch)? {
-                    done += 1;
-                    conn.busy = issued < requests;
-                    if conn.busy {
-                        issued += 1;
-                        conn.written = 0;
-                        conn.read = 0;
-                        conn.advance(&self.message, &mut self.scratch)?;
-                    }
+            for i in 0..self.events.len() {
+                let key = self.events[i].data.u64() as usize;
+                if self.conns[key].busy {
+                    self.drive(key, &mut count)?;
                 }
             }
         }
         Ok(start.elapsed())
     }
+
+    /// Moves connection `key` on as far as it goes without blocking, starting its next request
+    /// each time an echo completes while requests are left to issue.
+    fn drive(&mut self, key: usize, count: &mut Count) -> io::Result<()> {
+        let conn = &mut self.conns[key];
+        while conn.advance(&self.message, &mut self.scratch)? {
+            count.done += 1;
+            conn.busy = false;
+            if count.issued == count.requests {
+                break;
+            }
+            count.issued += 1;
+            conn.begin();
+        }
+        Ok(())
+    }
+}
+
+/// Requests of one `Load::run`: how many to run, started so far, and finished.
+struct Count {
+    requests: u64,
+    issued: u64,
+    done: u64,
 }
 
 impl Conn {
+    fn begin(&mut self) {
+        self.busy = true;
+        self.written = 0;
+        self.read = 0;
+    }
+
     /// Writes what is left of the request and reads what has come of its echo, each until it
     /// would block; `true` once the whole echo has arrived. A read asks for exactly the bytes
     /// still due, so a short read means the socket is drained and the next edge will tell.
@@ -554,7 +585,12 @@ fn serve(name: &str) -> io::Result<()> {
         let _ = out.flush();
     };
     match name {
-        "evloop" => evloop_server(listener, announce),
+        "evloop" => evloop_server(evloop::core::EventLoop::new()?, listener, announce),
+        "evloop-epoll" => {
+            let poller = evloop::core::EpollPoller::new()?;
+            let lp = evloop::core::EventLoop::builder().poller(poller).build()?;
+            evloop_server(lp, listener, announce)
+        }
         "tokio" => tokio_server(listener, announce),
         "smol" => smol_server(listener, announce),
         "epoll" => epoll_server(listener, announce),
@@ -562,7 +598,11 @@ fn serve(name: &str) -> io::Result<()> {
     }
 }
 
-fn evloop_server(listener: TcpListener, announce: impl FnOnce()) -> io::Result<()> {
+fn evloop_server(
+    lp: evloop::core::EventLoop,
+    listener: TcpListener,
+    announce: impl FnOnce(),
+) -> io::Result<()> {
     use evloop::core::Async;
     use futures_lite::{AsyncReadExt, AsyncWriteExt};
 
@@ -577,7 +617,6 @@ fn evloop_server(listener: TcpListener, announce: impl FnOnce()) -> io::Result<(
         }
     }
 
-    let lp = evloop::core::EventLoop::new()?;
     lp.block_on(async {
         let listener = Async::new(listener)?;
         announce();
