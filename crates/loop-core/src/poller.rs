@@ -3,13 +3,19 @@
 //! [`Poller`] copies the surface of the `polling` crate: sources are raw file descriptors
 //! registered under a `usize` key with an interest and a [`PollMode`], [`Poller::wait`] fills an
 //! [`Events`] buffer, and [`Poller::notify`] wakes a blocked `wait` from any thread.
-//! [`DefaultPoller`] wraps `polling::Poller` (epoll on Linux, kqueue on the BSDs and macOS).
+//! [`DefaultPoller`] wraps `polling::Poller` (epoll on Linux, kqueue on the BSDs and macOS);
+//! on Linux, [`EpollPoller`] (`poller/epoll.rs`) is epoll itself, one syscall per wait.
 
 use std::fmt;
 use std::io;
 use std::os::fd::{BorrowedFd, RawFd};
 use std::sync::Mutex;
 use std::time::Duration;
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod epoll;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use epoll::EpollPoller;
 
 /// Interest in, or readiness of, one registered source.
 ///
