@@ -36,6 +36,11 @@ pub struct Event {
     pub readable: bool,
     /// Interest in, or readiness for, writing.
     pub writable: bool,
+    /// In a reported event: the source will deliver no more data than it holds now (the peer
+    /// shut down its side, hung up, or an error is pending). Only pollers whose
+    /// [`reports_read_closed`](Poller::reports_read_closed) is true set it; ignored in an
+    /// interest.
+    pub read_closed: bool,
 }
 
 impl Event {
@@ -49,6 +54,7 @@ impl Event {
             key,
             readable: true,
             writable: false,
+            read_closed: false,
         }
     }
 
@@ -62,6 +68,7 @@ impl Event {
             key,
             readable: false,
             writable: true,
+            read_closed: false,
         }
     }
 
@@ -76,6 +83,7 @@ impl Event {
             key,
             readable: true,
             writable: true,
+            read_closed: false,
         }
     }
 
@@ -90,6 +98,7 @@ impl Event {
             key,
             readable: false,
             writable: false,
+            read_closed: false,
         }
     }
 }
@@ -306,6 +315,13 @@ pub trait Poller: Send + Sync + fmt::Debug + 'static {
     fn supports_level(&self) -> bool {
         false
     }
+
+    /// Whether reported events carry [`Event::read_closed`]. With it (and edge mode), the loop
+    /// takes a short read from a stream socket as having drained it and waits for the next
+    /// event instead of reading again only to get `WouldBlock`.
+    fn reports_read_closed(&self) -> bool {
+        false
+    }
 }
 
 /// The default [`Poller`]: `polling::Poller` (epoll, kqueue, event ports or `poll(2)`).
@@ -397,6 +413,7 @@ impl Poller for DefaultPoller {
                 key: ev.key,
                 readable: ev.readable,
                 writable: ev.writable,
+                read_closed: false,
             });
         }
         Ok(n)

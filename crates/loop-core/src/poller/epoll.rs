@@ -6,6 +6,7 @@
 //! once, edge-triggered, and never re-armed or read: each eventfd write and each timer expiry
 //! is a new edge. A wait with no timeout or a zero one is then a single `epoll_pwait`; a timed
 //! wait adds one `timerfd_settime`, skipped when the timer is already set for that deadline.
+//! Read interest includes `EPOLLRDHUP`, reported as [`Event::read_closed`].
 
 use std::fmt;
 use std::io;
@@ -149,7 +150,8 @@ impl fmt::Debug for EpollPoller {
     }
 }
 
-/// The flags `polling` registers, so both pollers report the same readiness.
+/// The flags `polling` registers, so both pollers report the same readiness, plus `EPOLLRDHUP`
+/// with read interest (the peer's shutdown shows as [`Event::read_closed`]).
 fn flags(interest: Event, mode: PollMode) -> epoll::EventFlags {
     let mut flags = match mode {
         PollMode::Oneshot => epoll::EventFlags::ONESHOT,
@@ -166,7 +168,15 @@ fn flags(interest: Event, mode: PollMode) -> epoll::EventFlags {
 }
 
 fn read_flags() -> epoll::EventFlags {
-    epoll::EventFlags::IN | epoll::EventFlags::HUP | epoll::EventFlags::ERR | epoll::EventFlags::PRI
+    epoll::EventFlags::IN
+        | epoll::EventFlags::RDHUP
+        | epoll::EventFlags::HUP
+        | epoll::EventFlags::ERR
+        | epoll::EventFlags::PRI
+}
+
+fn closed_flags() -> epoll::EventFlags {
+    epoll::EventFlags::RDHUP | epoll::EventFlags::HUP | epoll::EventFlags::ERR
 }
 
 fn write_flags() -> epoll::EventFlags {
@@ -241,6 +251,7 @@ impl Poller for EpollPoller {
                 key: key as usize,
                 readable: flags.intersects(read_flags()),
                 writable: flags.intersects(write_flags()),
+                read_closed: flags.intersects(closed_flags()),
             });
             n += 1;
         }
@@ -263,6 +274,10 @@ impl Poller for EpollPoller {
     }
 
     fn supports_level(&self) -> bool {
+        true
+    }
+
+    fn reports_read_closed(&self) -> bool {
         true
     }
 }
