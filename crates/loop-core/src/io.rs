@@ -329,23 +329,49 @@ impl<T: AsFd> Async<T> {
         }
     }
 
-    /// `AsyncRead`'s read. A stream socket's read that returns less than asked drained the
-    /// socket's receive queue at that moment, and anything arriving later is a new readiness
-    /// event; so cached readability is cleared then, and the next read waits for that event
-    /// instead of spending a syscall on `WouldBlock` (the reactor declines when an event has
-    /// already announced the peer's shutdown). A datagram socket, a tty or an inotify
-    /// descriptor may return short with more queued, so only stream sockets do this.
-    fn poll_read_stream(
+    /// Polls a read-like `op` (one that fills at most `len` bytes and returns how many), as
+    /// the `AsyncRead` impl does; for stream wrappers that do their own reads (`recv` with
+    /// flags, vectored reads).
+    ///
+    /// On a loop whose poller reports hang-ups ([`EpollPoller`](crate::EpollPoller)), a stream
+    /// socket's read that returns less than `len` drained the receive queue at that moment, and
+    /// data arriving later is a new readiness event; so cached readability is cleared then, and
+    /// the next call waits for that event instead of spending a syscall on `WouldBlock` (not
+    /// once an event has announced the peer's shutdown or an error, which no new event would
+    /// announce again). Other descriptors (datagram sockets, ttys, inotify, which may return
+    /// short with more queued) and other pollers run `op` as
+    /// [`read_with`](Async::read_with) does.
+    ///
+    /// # Errors
+    ///
+    /// Whatever `op` returns, or a readiness error.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// let lp = loop_core::EventLoop::new()?;
+    /// let (mut a, b) = std::os::unix::net::UnixStream::pair()?;
+    /// let b = loop_core::Async::with_loop(&lp, b)?;
+    /// a.write_all(b"hi")?;
+    /// let mut buf = [0; 8];
+    /// let n = lp
+    ///     .block_on(std::future::poll_fn(|cx| {
+    ///         b.poll_read_stream(cx, buf.len(), |s| (&*s).read(&mut buf))
+    ///     }))
+    ///     .unwrap()?;
+    /// assert_eq!(&buf[..n], b"hi");
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn poll_read_stream(
         &self,
         cx: &mut Context<'_>,
-        read: &mut impl FnMut(&T) -> io::Result<usize>,
         len: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
         if self.read_drained.load(Ordering::Relaxed) {
             ready!(self.poll_ready(READ, cx))?;
             self.read_drained.store(false, Ordering::Relaxed);
         }
-        let result = ready!(self.poll_io(READ, cx, read));
+        let result = ready!(self.poll_io(READ, cx, &mut op));
         if let Ok(n) = result {
             if n > 0 && n < len && self.short_read_drains() {
                 let drained = self
@@ -459,15 +485,10 @@ where
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let len = buf.len();
-        self.poll_read_stream(
-            cx,
-            &mut |io: &T| {
-                let mut io = io;
-                io.read(buf)
-            },
-            len,
-        )
+        self.poll_read_stream(cx, buf.len(), |io: &T| {
+            let mut io = io;
+            io.read(buf)
+        })
     }
 }
 
