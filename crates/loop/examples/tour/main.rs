@@ -5,6 +5,8 @@
 //! Sections 1-9 (the loop itself) are below; each later crate's section lives in its own module
 //! beside this file and is called from `main` in order.
 
+mod net;
+
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -159,6 +161,7 @@ fn main() -> io::Result<()> {
             lp.live_tasks()
         ))
     });
+    net::tour(&lp)?;
     println!("tour finished: {}", summary.unwrap()?);
     lp.close().unwrap();
     Ok(())

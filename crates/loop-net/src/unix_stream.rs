@@ -1,0 +1,376 @@
+//! [`UnixStream`]: a Unix stream connection registered with the running loop.
+
+use std::fmt;
+use std::io::{self, IoSlice, IoSliceMut, Read};
+use std::net::Shutdown;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::unix::net::SocketAddr;
+use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_lite::io::{AsyncRead, AsyncWrite};
+use loop_core::{Async, sleep};
+use socket2::{Domain, SockAddr, Socket, Type};
+
+use crate::split::{self, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
+use crate::sys;
+use crate::tcp_stream::shutdown_write;
+
+/// A Unix stream connection, with the same I/O surface as [`TcpStream`](crate::TcpStream):
+/// `AsyncRead` / `AsyncWrite` on the value and on `&UnixStream`, writes that never raise
+/// SIGPIPE, `poll_close` as `shutdown(Write)`, borrowed and owned halves.
+///
+/// ```
+/// use futures_lite::{AsyncReadExt, AsyncWriteExt};
+///
+/// loop_core::run(async {
+///     let (mut a, mut b) = loop_net::UnixStream::pair()?;
+///     a.write_all(b"ping").await?;
+///     a.close().await?;
+///     let mut got = String::new();
+///     b.read_to_string(&mut got).await?;
+///     assert_eq!(got, "ping");
+///     std::io::Result::Ok(())
+/// }).unwrap()?;
+/// # std::io::Result::Ok(())
+/// ```
+pub struct UnixStream {
+    io: Async<std::os::unix::net::UnixStream>,
+}
+
+impl UnixStream {
+    /// Connects to the socket at `path` (a leading NUL byte: a Linux abstract name). While the
+    /// listener's backlog is full, it retries after a short pause rather than fail.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when nothing is at the path, `ConnectionRefused` when nobody listens there.
+    ///
+    /// ```
+    /// let name = format!("\0loop-net-doc-{}-{:?}", std::process::id(), std::thread::current().id());
+    /// loop_core::run(async move {
+    ///     let l = loop_net::UnixListener::bind(&name)?;
+    ///     let s = loop_net::UnixStream::connect(&name).await?;
+    ///     let (peer, _) = l.accept().await?;
+    ///     assert!(peer.local_addr()?.as_pathname().is_none());
+    /// #   drop(s);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        let addr = SockAddr::unix(path)?;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            let socket = Socket::new(Domain::UNIX, Type::STREAM.nonblocking(), None)?;
+            match socket.connect(&addr) {
+                Ok(()) => return UnixStream::from_std(socket.into()),
+                Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {
+                    let stream = UnixStream::from_std(socket.into())?;
+                    stream.io.writable().await?;
+                    return match stream.io.get_ref().take_error()? {
+                        Some(e) => Err(e),
+                        None => Ok(stream),
+                    };
+                }
+                // A non-blocking Unix connect says EAGAIN when the backlog is full.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// A connected pair of streams.
+    ///
+    /// # Errors
+    ///
+    /// The OS's, or no running loop.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixStream::pair()?;
+    ///     use futures_lite::{AsyncReadExt, AsyncWriteExt};
+    ///     (&a).write_all(b"x").await?;
+    ///     (&b).read_exact(&mut [0; 1]).await?;
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let (a, b) = std::os::unix::net::UnixStream::pair()?;
+        Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
+    }
+
+    /// Adopts a connected std stream (made non-blocking) on the running loop.
+    ///
+    /// # Errors
+    ///
+    /// No running loop, or registration fails.
+    ///
+    /// ```
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// loop_core::run(async move {
+    ///     let a = loop_net::UnixStream::from_std(a)?;
+    ///     assert!(a.peer_addr().is_ok());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        Ok(UnixStream {
+            io: Async::new(stream)?,
+        })
+    }
+
+    /// Deregisters the socket and returns it (still non-blocking).
+    ///
+    /// # Errors
+    ///
+    /// When the poller refuses to let go of it.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixStream::pair()?;
+    ///     let std_stream = a.into_std()?;
+    ///     assert!(std_stream.peer_addr().is_ok());
+    /// #   drop(b);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixStream> {
+        self.io.into_inner()
+    }
+
+    /// The registered socket, for readiness and hand-made I/O.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixStream::pair()?;
+    ///     a.as_async().writable().await?;
+    /// #   drop(b);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn as_async(&self) -> &Async<std::os::unix::net::UnixStream> {
+        &self.io
+    }
+
+    /// The remote address.
+    ///
+    /// # Errors
+    ///
+    /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixStream::pair()?;
+    ///     assert!(a.peer_addr()?.is_unnamed());
+    /// #   drop(b);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// The local address.
+    ///
+    /// # Errors
+    ///
+    /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixStream::pair()?;
+    ///     assert!(b.local_addr()?.is_unnamed());
+    /// #   drop(a);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Shuts down reading, writing or both (`Write`: the peer reads EOF).
+    ///
+    /// # Errors
+    ///
+    /// The OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixStream::pair()?;
+    ///     use futures_lite::AsyncReadExt;
+    ///     a.shutdown(std::net::Shutdown::Write)?;
+    ///     let mut rest = Vec::new();
+    ///     (&b).read_to_end(&mut rest).await?; // EOF at once
+    ///     assert!(rest.is_empty());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// Borrowed read and write halves.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixStream::pair()?;
+    ///     use futures_lite::{AsyncReadExt, AsyncWriteExt};
+    ///     let (_ar, mut aw) = a.split();
+    ///     aw.write_all(b"x").await?;
+    ///     (&b).read_exact(&mut [0; 1]).await?;
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn split(&self) -> (ReadHalf<'_, UnixStream>, WriteHalf<'_, UnixStream>) {
+        split::split(self)
+    }
+
+    /// Owned read and write halves; dropping the write half shuts down writing.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixStream::pair()?;
+    ///     use futures_lite::AsyncReadExt;
+    ///     let (_r, w) = a.into_split();
+    ///     drop(w); // shuts down writing
+    ///     let mut rest = Vec::new();
+    ///     (&b).read_to_end(&mut rest).await?;
+    ///     assert!(rest.is_empty());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn into_split(self) -> (OwnedReadHalf<UnixStream>, OwnedWriteHalf<UnixStream>) {
+        split::into_split(self)
+    }
+}
+
+impl split::Duplex for UnixStream {
+    fn shutdown_write(&self) -> io::Result<()> {
+        self.shutdown(Shutdown::Write)
+    }
+}
+
+impl fmt::Debug for UnixStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixStream")
+            .field("local_addr", &self.local_addr().ok())
+            .field("peer_addr", &self.peer_addr().ok())
+            .field("fd", &self.as_raw_fd())
+            .finish()
+    }
+}
+
+impl AsFd for UnixStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+impl AsRawFd for UnixStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().as_raw_fd()
+    }
+}
+
+impl AsyncRead for &UnixStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        sys::poll_read_with(&self.io, cx, |mut s| s.read(buf))
+    }
+
+    fn poll_read_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &mut [IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        sys::poll_read_with(&self.io, cx, |mut s| s.read_vectored(bufs))
+    }
+}
+
+impl AsyncWrite for &UnixStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        sys::poll_write_with(&self.io, cx, |s| sys::send(s, buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        sys::poll_write_with(&self.io, cx, |s| sys::send_vectored(s, bufs))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(shutdown_write(self.io.get_ref()))
+    }
+}
+
+impl AsyncRead for UnixStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_read(cx, buf)
+    }
+
+    fn poll_read_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &mut [IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_read_vectored(cx, bufs)
+    }
+}
+
+impl AsyncWrite for UnixStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_close(cx)
+    }
+}
