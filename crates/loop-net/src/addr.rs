@@ -5,6 +5,13 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
 /// What a [`ToSocketAddrs`] value names: addresses already known, or a host name to resolve.
+///
+/// ```
+/// use loop_net::{Address, ToSocketAddrs};
+/// assert!(matches!(("10.0.0.1", 80).to_address()?, Address::Addrs(_)));
+/// assert!(matches!(("example.org", 80).to_address()?, Address::Host(..)));
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Address {

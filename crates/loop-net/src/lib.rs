@@ -3,14 +3,17 @@
 //! Every type registers its socket with the loop running on the current thread (loop-core's
 //! edge-triggered [`Async`](loop_core::Async)), and every stream implements futures-io
 //! `AsyncRead` / `AsyncWrite` (vectored writes included) on the value and on a shared
-//! reference, so the futures ecosystem works on them.
+//! reference, so the futures ecosystem works on them. Writes never raise SIGPIPE: a peer that
+//! has gone is an error on that connection only. For readiness-driven code (transports), each
+//! socket also has `try_*` operations that never wait and `as_async()` for its readiness.
 //!
 //! - TCP: [`TcpListener`] (with [`TcpListenOptions`]; [`TcpListener::incoming`] is an accept
 //!   loop that rides out descriptor exhaustion), [`TcpStream`] (with [`TcpConnectOptions`]:
 //!   host names resolved on the blocking pool, Happy Eyeballs, timeout).
 //! - UDP: [`UdpSocket`] (broadcast, multicast, TTL).
 //! - Unix: [`UnixListener`], [`UnixStream`], [`UnixDatagram`]; binding removes a stale socket
-//!   file (only a socket: asyncio's rule); a path starting with NUL is a Linux abstract name.
+//!   file (only a socket: asyncio's rule) and dropping the listener removes the file it made;
+//!   a path starting with NUL is a Linux abstract name.
 //! - Addresses: [`ToSocketAddrs`] and [`lookup_host`].
 //! - Framed reads and flow-controlled writes over any stream, as asyncio's StreamReader and
 //!   StreamWriter: [`StreamReader`] (`read_line`, `read_until`, `read_exact`, with a limit;

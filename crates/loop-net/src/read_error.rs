@@ -6,6 +6,19 @@ use std::io;
 /// Why a framed read ([`read_until`](crate::StreamReader::read_until),
 /// [`read_line`](crate::StreamReader::read_line), [`read_exact`](crate::StreamReader::read_exact))
 /// returned no frame. Converts into an [`io::Error`] for `?` in `io::Result` code.
+///
+/// ```
+/// use loop_net::{ReadError, StreamReader};
+/// loop_core::run(async {
+///     let mut r = StreamReader::new(&b"no newline"[..]);
+///     match r.read_line().await {
+///         Err(ReadError::IncompleteRead { partial, expected: None }) => assert_eq!(partial, b"no newline"),
+///         other => panic!("{other:?}"),
+///     }
+///     let as_io: std::io::Error = StreamReader::new(&b""[..]).read_exact(1).await.unwrap_err().into();
+///     assert_eq!(as_io.kind(), std::io::ErrorKind::UnexpectedEof);
+/// }).unwrap();
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ReadError {

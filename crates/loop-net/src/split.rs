@@ -14,6 +14,20 @@ use futures_lite::io::{AsyncRead, AsyncWrite};
 
 /// A connected stream that can be split: [`TcpStream`](crate::TcpStream) and
 /// [`UnixStream`](crate::UnixStream).
+///
+/// ```
+/// use futures_lite::AsyncReadExt;
+/// loop_core::run(async {
+///     use loop_net::Duplex;
+///     let (a, b) = loop_net::UnixStream::pair()?;
+///     a.shutdown_write()?;
+///     let mut rest = Vec::new();
+///     (&b).read_to_end(&mut rest).await?;
+///     assert!(rest.is_empty());
+///     std::io::Result::Ok(())
+/// }).unwrap()?;
+/// # std::io::Result::Ok(())
+/// ```
 pub trait Duplex: fmt::Debug
 where
     for<'a> &'a Self: AsyncRead + AsyncWrite,
@@ -48,18 +62,70 @@ where
 }
 
 /// The reading half of a borrowed stream.
+///
+/// ```
+/// use futures_lite::{AsyncReadExt, AsyncWriteExt};
+/// loop_core::run(async {
+///     let (a, b) = loop_net::UnixStream::pair()?;
+///     (&b).write_all(b"x").await?;
+///     let (mut r, _w) = a.split();
+///     r.read_exact(&mut [0; 1]).await?;
+///     std::io::Result::Ok(())
+/// }).unwrap()?;
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Debug)]
 pub struct ReadHalf<'a, S>(&'a S);
 
 /// The writing half of a borrowed stream.
+///
+/// ```
+/// use futures_lite::{AsyncReadExt, AsyncWriteExt};
+/// loop_core::run(async {
+///     let (a, b) = loop_net::UnixStream::pair()?;
+///     let (_r, mut w) = a.split();
+///     w.write_all(b"x").await?;
+///     (&b).read_exact(&mut [0; 1]).await?;
+///     std::io::Result::Ok(())
+/// }).unwrap()?;
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Debug)]
 pub struct WriteHalf<'a, S>(&'a S);
 
 /// The owned reading half of a stream.
+///
+/// ```
+/// use futures_lite::{AsyncReadExt, AsyncWriteExt};
+/// loop_core::run(async {
+///     let (a, b) = loop_net::UnixStream::pair()?;
+///     let (mut r, _w) = a.into_split();
+///     let t = loop_core::spawn(async move { r.read_exact(&mut [0; 1]).await });
+///     (&b).write_all(b"x").await?;
+///     t.await.unwrap()?;
+///     std::io::Result::Ok(())
+/// }).unwrap()?;
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Debug)]
 pub struct OwnedReadHalf<S>(Arc<S>);
 
 /// The owned writing half of a stream; dropping it shuts down writing, so the peer reads EOF.
+///
+/// ```
+/// use futures_lite::{AsyncReadExt, AsyncWriteExt};
+/// loop_core::run(async {
+///     let (a, b) = loop_net::UnixStream::pair()?;
+///     let (_r, mut w) = a.into_split();
+///     w.write_all(b"bye").await?;
+///     drop(w);
+///     let mut got = Vec::new();
+///     (&b).read_to_end(&mut got).await?; // EOF after the write half went
+///     assert_eq!(got, b"bye");
+///     std::io::Result::Ok(())
+/// }).unwrap()?;
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Debug)]
 pub struct OwnedWriteHalf<S: Duplex>
 where
@@ -70,6 +136,18 @@ where
 }
 
 /// [`OwnedReadHalf::reunite`] was given halves of two different streams; here they are back.
+///
+/// ```
+/// loop_core::run(async {
+///     let (a, b) = loop_net::UnixStream::pair()?;
+///     let (ar, _aw) = a.into_split();
+///     let (_br, bw) = b.into_split();
+///     let err = ar.reunite(bw).unwrap_err();
+///     assert_eq!(err.to_string(), "tried to reunite halves of two different streams");
+///     std::io::Result::Ok(())
+/// }).unwrap()?;
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Debug)]
 pub struct ReuniteError<S: Duplex>(pub OwnedReadHalf<S>, pub OwnedWriteHalf<S>)
 where
@@ -95,6 +173,17 @@ where
     /// # Errors
     ///
     /// When the halves come from two different streams.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let (a, _b) = loop_net::UnixStream::pair()?;
+    ///     let (r, w) = a.into_split();
+    ///     let a = r.reunite(w).unwrap();
+    ///     assert!(a.peer_addr().is_ok());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn reunite(self, mut write: OwnedWriteHalf<S>) -> Result<S, ReuniteError<S>> {
         if !Arc::ptr_eq(&self.0, &write.stream) {
             return Err(ReuniteError(self, write));
@@ -107,6 +196,18 @@ where
     }
 
     /// The whole stream, for its addresses and options.
+    ///
+    /// ```
+    /// let lp = loop_core::EventLoop::new()?;
+    /// lp.block_on(async {
+    ///     let (a, _b) = loop_net::UnixStream::pair()?;
+    ///     let (r, w) = a.into_split();
+    ///     assert!(r.stream().local_addr()?.is_unnamed());
+    ///     assert!(w.stream().peer_addr()?.is_unnamed());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn stream(&self) -> &S {
         &self.0
     }
@@ -117,6 +218,18 @@ where
     for<'a> &'a S: AsyncRead + AsyncWrite,
 {
     /// The whole stream, for its addresses and options.
+    ///
+    /// ```
+    /// let lp = loop_core::EventLoop::new()?;
+    /// lp.block_on(async {
+    ///     let (a, _b) = loop_net::UnixStream::pair()?;
+    ///     let (r, w) = a.into_split();
+    ///     assert!(r.stream().local_addr()?.is_unnamed());
+    ///     assert!(w.stream().peer_addr()?.is_unnamed());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn stream(&self) -> &S {
         &self.stream
     }

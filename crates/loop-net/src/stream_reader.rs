@@ -11,6 +11,10 @@ use futures_lite::io::{AsyncBufRead, AsyncRead};
 use crate::read_error::ReadError;
 
 /// Asyncio's default stream limit: 64 KiB.
+///
+/// ```
+/// assert_eq!(loop_net::DEFAULT_LIMIT, 65536);
+/// ```
 pub const DEFAULT_LIMIT: usize = 64 * 1024;
 
 /// A buffered reader with asyncio's framed reads: [`read_line`](StreamReader::read_line),
@@ -54,6 +58,15 @@ pub struct StreamReader<R> {
 
 impl<R: AsyncRead + Unpin> StreamReader<R> {
     /// A reader with the default limit (64 KiB).
+    ///
+    /// ```
+    /// use loop_net::StreamReader;
+    /// loop_core::run(async {
+    ///     let mut r = StreamReader::new(&b"one\ntwo\n"[..]);
+    ///     assert_eq!(r.limit(), loop_net::DEFAULT_LIMIT);
+    ///     assert_eq!(r.read_line().await.unwrap(), b"one\n");
+    /// }).unwrap();
+    /// ```
     pub fn new(inner: R) -> StreamReader<R> {
         StreamReader::with_limit(inner, DEFAULT_LIMIT)
     }
@@ -63,6 +76,14 @@ impl<R: AsyncRead + Unpin> StreamReader<R> {
     /// # Panics
     ///
     /// When `limit` is 0.
+    ///
+    /// ```
+    /// use loop_net::StreamReader;
+    /// loop_core::run(async {
+    ///     let mut r = StreamReader::with_limit(&b"far too long\n"[..], 4);
+    ///     assert!(r.read_line().await.is_err());
+    /// }).unwrap();
+    /// ```
     pub fn with_limit(inner: R, limit: usize) -> StreamReader<R> {
         assert!(limit > 0, "a StreamReader limit must be positive");
         StreamReader {
@@ -76,37 +97,103 @@ impl<R: AsyncRead + Unpin> StreamReader<R> {
     }
 
     /// The limit.
+    ///
+    /// ```
+    /// use loop_net::StreamReader;
+    /// loop_core::run(async {
+    ///     assert_eq!(StreamReader::with_limit(&b""[..], 10).limit(), 10);
+    /// }).unwrap();
+    /// ```
     pub fn limit(&self) -> usize {
         self.limit
     }
 
     /// The bytes read and not yet consumed.
+    ///
+    /// ```
+    /// use loop_net::StreamReader;
+    /// loop_core::run(async {
+    ///     let mut r = StreamReader::new(&b"a\nb"[..]);
+    ///     r.read_line().await.unwrap();
+    ///     assert_eq!(r.buffer(), b"b"); // read along with the line, not yet consumed
+    /// }).unwrap();
+    /// ```
     pub fn buffer(&self) -> &[u8] {
         &self.buf[self.start..self.end]
     }
 
     /// Drops the first `n` buffered bytes (at most all of them): how to skip past an over-long
     /// frame after a [`ReadError::LimitOverrun`].
+    ///
+    /// ```
+    /// use loop_net::StreamReader;
+    /// loop_core::run(async {
+    ///     let mut r = StreamReader::with_limit(&b"0123456789\nok\n"[..], 4);
+    ///     let Err(loop_net::ReadError::LimitOverrun { consumed, found }) = r.read_line().await else {
+    ///         unreachable!()
+    ///     };
+    ///     assert!(found); // the whole long line is buffered: `consumed` covers it
+    ///     r.consume(consumed);
+    ///     assert_eq!(r.read_line().await.unwrap(), b"ok\n");
+    /// }).unwrap();
+    /// ```
     pub fn consume(&mut self, n: usize) {
         self.start = (self.start + n).min(self.end);
     }
 
     /// Whether the stream has ended and everything read has been consumed.
+    ///
+    /// ```
+    /// use loop_net::StreamReader;
+    /// loop_core::run(async {
+    ///     let mut r = StreamReader::new(&b"x"[..]);
+    ///     assert!(!r.at_eof());
+    ///     r.read_exact(1).await.unwrap();
+    ///     r.read_some(1).await.unwrap(); // sees the end
+    ///     assert!(r.at_eof());
+    /// }).unwrap();
+    /// ```
     pub fn at_eof(&self) -> bool {
         self.eof && self.start == self.end
     }
 
     /// The wrapped reader.
+    ///
+    /// ```
+    /// use loop_net::StreamReader;
+    /// loop_core::run(async {
+    ///     let r = StreamReader::new(&b"abc"[..]);
+    ///     assert_eq!(*r.get_ref(), b"abc");
+    /// }).unwrap();
+    /// ```
     pub fn get_ref(&self) -> &R {
         &self.inner
     }
 
     /// The wrapped reader (reading from it directly skips the buffer).
+    ///
+    /// ```
+    /// use loop_net::StreamReader;
+    /// loop_core::run(async {
+    ///     let mut r = StreamReader::new(&b"abc"[..]);
+    ///     let _inner: &mut &[u8] = r.get_mut();
+    /// }).unwrap();
+    /// ```
     pub fn get_mut(&mut self) -> &mut R {
         &mut self.inner
     }
 
     /// The wrapped reader and the bytes still buffered.
+    ///
+    /// ```
+    /// use loop_net::StreamReader;
+    /// loop_core::run(async {
+    ///     let mut r = StreamReader::new(&b"head\nbody"[..]);
+    ///     r.read_line().await.unwrap();
+    ///     let (_inner, rest) = r.into_parts();
+    ///     assert_eq!(rest, b"body");
+    /// }).unwrap();
+    /// ```
     pub fn into_parts(self) -> (R, Vec<u8>) {
         let rest = self.buf[self.start..self.end].to_vec();
         (self.inner, rest)
@@ -118,6 +205,15 @@ impl<R: AsyncRead + Unpin> StreamReader<R> {
     /// # Errors
     ///
     /// See [`read_until`](StreamReader::read_until).
+    ///
+    /// ```
+    /// use loop_net::StreamReader;
+    /// loop_core::run(async {
+    ///     let mut r = StreamReader::new(&b"a\r\nb"[..]);
+    ///     assert_eq!(r.read_line().await.unwrap(), b"a\r\n");
+    ///     assert!(r.read_line().await.is_err()); // "b" then EOF: incomplete
+    /// }).unwrap();
+    /// ```
     pub async fn read_line(&mut self) -> Result<Vec<u8>, ReadError> {
         self.read_until(b"\n").await
     }
@@ -133,6 +229,15 @@ impl<R: AsyncRead + Unpin> StreamReader<R> {
     /// # Panics
     ///
     /// When `sep` is empty.
+    ///
+    /// ```
+    /// use loop_net::StreamReader;
+    /// loop_core::run(async {
+    ///     let mut r = StreamReader::new(&b"key=value;rest"[..]);
+    ///     assert_eq!(r.read_until(b"=").await.unwrap(), b"key=");
+    ///     assert_eq!(r.read_until(b";").await.unwrap(), b"value;");
+    /// }).unwrap();
+    /// ```
     pub async fn read_until(&mut self, sep: &[u8]) -> Result<Vec<u8>, ReadError> {
         assert!(!sep.is_empty(), "the separator must not be empty");
         let mut searched = 0; // where the next search may start, relative to `start`
@@ -199,6 +304,16 @@ impl<R: AsyncRead + Unpin> StreamReader<R> {
     /// # Errors
     ///
     /// The stream's.
+    ///
+    /// ```
+    /// use loop_net::StreamReader;
+    /// loop_core::run(async {
+    ///     let mut r = StreamReader::new(&b"abcdef"[..]);
+    ///     assert_eq!(r.read_some(4).await.unwrap(), b"abcd");
+    ///     assert_eq!(r.read_some(4).await.unwrap(), b"ef");
+    ///     assert!(r.read_some(4).await.unwrap().is_empty()); // EOF
+    /// }).unwrap();
+    /// ```
     pub async fn read_some(&mut self, max: usize) -> io::Result<Vec<u8>> {
         if self.start == self.end && !self.eof {
             self.fill_more().await?;

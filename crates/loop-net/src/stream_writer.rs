@@ -10,8 +10,16 @@ use std::task::{Context, Poll, ready};
 use futures_lite::io::AsyncWrite;
 
 /// Asyncio's default high-water mark: 64 KiB.
+///
+/// ```
+/// assert_eq!(loop_net::DEFAULT_HIGH_WATER, 64 * 1024);
+/// ```
 pub const DEFAULT_HIGH_WATER: usize = 64 * 1024;
 /// Asyncio's default low-water mark: a quarter of the high one, 16 KiB.
+///
+/// ```
+/// assert_eq!(loop_net::DEFAULT_LOW_WATER, 16 * 1024);
+/// ```
 pub const DEFAULT_LOW_WATER: usize = DEFAULT_HIGH_WATER / 4;
 
 /// A buffered writer with asyncio's flow control: [`write`](StreamWriter::write) never waits
@@ -50,6 +58,16 @@ pub struct StreamWriter<W> {
 
 impl<W: AsyncWrite + Unpin> StreamWriter<W> {
     /// A writer with the default marks (64 KiB high, 16 KiB low).
+    ///
+    /// ```
+    /// use loop_net::StreamWriter;
+    /// loop_core::run(async {
+    ///     let w = StreamWriter::new(Vec::<u8>::new());
+    ///     assert_eq!(w.write_buffer_limits(), (65536, 16384));
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn new(inner: W) -> StreamWriter<W> {
         StreamWriter {
             inner,
@@ -86,17 +104,55 @@ impl<W: AsyncWrite + Unpin> StreamWriter<W> {
     }
 
     /// The marks: `(high, low)`.
+    ///
+    /// ```
+    /// use loop_net::StreamWriter;
+    /// loop_core::run(async {
+    ///     let mut w = StreamWriter::new(Vec::<u8>::new());
+    ///     w.set_write_buffer_limits(100, 10)?;
+    ///     assert_eq!(w.write_buffer_limits(), (100, 10));
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn write_buffer_limits(&self) -> (usize, usize) {
         (self.high, self.low)
     }
 
     /// How many bytes wait in the buffer.
+    ///
+    /// ```
+    /// use loop_net::StreamWriter;
+    /// loop_core::run(async {
+    ///     use futures_lite::AsyncWriteExt;
+    ///     let mut w = StreamWriter::new(Vec::new());
+    ///     w.write(b"12345");
+    ///     assert_eq!(w.buffer_size(), 5);
+    ///     w.flush().await?;
+    ///     assert_eq!(w.buffer_size(), 0);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn buffer_size(&self) -> usize {
         self.buf.len() - self.start
     }
 
     /// Appends `data` to the buffer; nothing is sent until [`drain`](StreamWriter::drain),
     /// [`flush`](futures_lite::AsyncWriteExt::flush) or a write through `AsyncWrite`.
+    ///
+    /// ```
+    /// use loop_net::StreamWriter;
+    /// loop_core::run(async {
+    ///     let mut w = StreamWriter::new(Vec::new());
+    ///     w.write(b"buffered");
+    ///     assert!(w.get_ref().is_empty()); // nothing sent yet
+    ///     w.drain().await?; // sends what the writer takes
+    ///     assert_eq!(w.get_ref(), b"buffered");
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn write(&mut self, data: &[u8]) {
         if self.start == self.buf.len() {
             self.buf.clear();
@@ -106,6 +162,17 @@ impl<W: AsyncWrite + Unpin> StreamWriter<W> {
     }
 
     /// Appends each buffer in turn (asyncio's `writelines`).
+    ///
+    /// ```
+    /// use loop_net::StreamWriter;
+    /// loop_core::run(async {
+    ///     let mut w = StreamWriter::new(Vec::new());
+    ///     w.writelines(["a", "b", "c"]);
+    ///     assert_eq!(w.buffer_size(), 3);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn writelines<I>(&mut self, data: I)
     where
         I: IntoIterator,
@@ -123,6 +190,26 @@ impl<W: AsyncWrite + Unpin> StreamWriter<W> {
     ///
     /// The writer's: a peer that reset the connection makes this fail, it never spins
     /// (asyncio's test_drain_raises). Unsent data stays buffered.
+    ///
+    /// ```
+    /// use loop_net::StreamWriter;
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixStream::pair()?;
+    ///     let mut w = StreamWriter::new(a);
+    ///     w.write(&vec![0; 1 << 20]); // far above the high-water mark
+    ///     let reader = loop_core::spawn(async move {
+    ///         use futures_lite::AsyncReadExt;
+    ///         let mut sink = Vec::new();
+    ///         (&b).read_to_end(&mut sink).await.map(|_| sink.len())
+    ///     });
+    ///     w.drain().await?; // waits for the reader to take all but 16 KiB at most
+    ///     assert!(w.buffer_size() <= 16 * 1024);
+    ///     w.write_eof().await?;
+    ///     assert_eq!(reader.await.unwrap()?, 1 << 20);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn drain(&mut self) -> io::Result<()> {
         poll_fn(|cx| {
             if self.buffer_size() > self.high {
@@ -142,21 +229,71 @@ impl<W: AsyncWrite + Unpin> StreamWriter<W> {
     /// # Errors
     ///
     /// The writer's.
+    ///
+    /// ```
+    /// use loop_net::StreamWriter;
+    /// loop_core::run(async {
+    ///     let (a, b) = loop_net::UnixStream::pair()?;
+    ///     let mut w = StreamWriter::new(a);
+    ///     w.write(b"last words");
+    ///     w.write_eof().await?;
+    ///     use futures_lite::AsyncReadExt;
+    ///     let mut got = String::new();
+    ///     (&b).read_to_string(&mut got).await?;
+    ///     assert_eq!(got, "last words");
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn write_eof(&mut self) -> io::Result<()> {
         futures_lite::AsyncWriteExt::close(self).await
     }
 
     /// The wrapped writer.
+    ///
+    /// ```
+    /// use loop_net::StreamWriter;
+    /// loop_core::run(async {
+    ///     let w = StreamWriter::new(Vec::<u8>::new());
+    ///     assert!(w.get_ref().is_empty());
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn get_ref(&self) -> &W {
         &self.inner
     }
 
     /// The wrapped writer (writing to it directly bypasses the buffer).
+    ///
+    /// ```
+    /// use loop_net::StreamWriter;
+    /// loop_core::run(async {
+    ///     let mut w = StreamWriter::new(Vec::<u8>::new());
+    ///     w.get_mut().extend_from_slice(b"direct");
+    ///     assert_eq!(w.buffer_size(), 0);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn get_mut(&mut self) -> &mut W {
         &mut self.inner
     }
 
     /// The wrapped writer and the bytes not yet sent.
+    ///
+    /// ```
+    /// use loop_net::StreamWriter;
+    /// loop_core::run(async {
+    ///     let mut w = StreamWriter::new(Vec::<u8>::new());
+    ///     w.write(b"unsent");
+    ///     let (inner, unsent) = w.into_parts();
+    ///     assert!(inner.is_empty());
+    ///     assert_eq!(unsent, b"unsent");
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_parts(mut self) -> (W, Vec<u8>) {
         self.buf.drain(..self.start);
         (self.inner, self.buf)

@@ -53,6 +53,31 @@ pub(crate) fn poll_write_with<T: AsFd, R>(
     }
 }
 
+/// One attempt at a read-side operation; `WouldBlock` also forgets cached readability, so a
+/// later wait for readiness waits for a new event.
+pub(crate) fn try_read_with<T: AsFd, R>(
+    io: &Async<T>,
+    op: impl FnOnce(&T) -> io::Result<R>,
+) -> io::Result<R> {
+    let result = op(io.get_ref());
+    if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+        io.clear_readable()?;
+    }
+    result
+}
+
+/// One attempt at a write-side operation, as [`try_read_with`] for writability.
+pub(crate) fn try_write_with<T: AsFd, R>(
+    io: &Async<T>,
+    op: impl FnOnce(&T) -> io::Result<R>,
+) -> io::Result<R> {
+    let result = op(io.get_ref());
+    if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+        io.clear_writable()?;
+    }
+    result
+}
+
 /// Whether an `accept` error concerns one connection only (it was reset or aborted before we
 /// took it): skip it and accept the next.
 pub(crate) fn is_connection_error(e: &io::Error) -> bool {

@@ -429,6 +429,19 @@ impl AsRawFd for TcpListener {
 }
 
 /// The stream of [`TcpListener::incoming`].
+///
+/// ```
+/// use futures_lite::StreamExt;
+/// loop_core::run(async {
+///     let l = loop_net::TcpListener::bind("127.0.0.1:0").await?;
+///     let _c = std::net::TcpStream::connect(l.local_addr()?)?;
+///     let mut incoming = l.incoming();
+///     let conn = incoming.next().await.unwrap()?;
+///     assert!(conn.peer_addr().is_ok());
+///     std::io::Result::Ok(())
+/// }).unwrap()?;
+/// # std::io::Result::Ok(())
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Incoming<'a> {
     listener: &'a TcpListener,

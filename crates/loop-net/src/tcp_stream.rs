@@ -171,6 +171,82 @@ impl TcpStream {
         &self.io
     }
 
+    /// Reads what is there without waiting: `WouldBlock` when nothing is (for code driven by
+    /// readiness, such as a transport; it forgets cached readability, so
+    /// [`as_async`](TcpStream::as_async)`().readable()` then waits for new data). `Ok(0)` is the end
+    /// of the stream.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock`, or the OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let listener = loop_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let a = loop_net::TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (b, _) = listener.accept().await?;
+    ///     assert_eq!(a.try_read(&mut [0; 4]).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    ///     b.try_write(b"ping")?;
+    ///     a.as_async().readable().await?;
+    ///     let mut buf = [0; 4];
+    ///     assert_eq!(a.try_read(&mut buf)?, 4);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        sys::try_read_with(&self.io, |mut s| s.read(buf))
+    }
+
+    /// Writes what the socket takes without waiting (never raising SIGPIPE): `WouldBlock` when
+    /// its buffer is full, and then [`as_async`](TcpStream::as_async)`().writable()` waits for room.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock`, or the OS's (`BrokenPipe`, `ConnectionReset` once the peer is gone).
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let listener = loop_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let a = loop_net::TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (b, _) = listener.accept().await?;
+    ///     assert_eq!(a.try_write(b"hello")?, 5);
+    ///     b.as_async().readable().await?;
+    ///     assert_eq!(b.try_read(&mut [0; 8])?, 5);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        sys::try_write_with(&self.io, |s| sys::send(s, buf))
+    }
+
+    /// [`try_write`](TcpStream::try_write) from several buffers in one `sendmsg`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`try_write`](TcpStream::try_write).
+    ///
+    /// ```
+    /// use std::io::IoSlice;
+    /// loop_core::run(async {
+    ///     let listener = loop_net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let a = loop_net::TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (b, _) = listener.accept().await?;
+    ///     let n = a.try_write_vectored(&[IoSlice::new(b"SP"), IoSlice::new(b"AM")])?;
+    ///     assert_eq!(n, 4);
+    ///     b.as_async().readable().await?;
+    ///     let mut buf = [0; 4];
+    ///     assert_eq!(b.try_read(&mut buf)?, 4);
+    ///     assert_eq!(&buf, b"SPAM");
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        sys::try_write_with(&self.io, |s| sys::send_vectored(s, bufs))
+    }
+
     /// The remote address.
     ///
     /// # Errors

@@ -386,6 +386,48 @@ impl UdpSocket {
         sys::poll_read_with(&self.io, cx, |s| s.recv_from(buf))
     }
 
+    /// Sends a datagram to `target` without waiting: `WouldBlock` when the socket's buffer is
+    /// full (then [`as_async`](UdpSocket::as_async)`().writable()` waits for room).
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock`, or the OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert_eq!(s.try_send_to(b"me", s.local_addr()?)?, 2);
+    ///     s.as_async().readable().await?;
+    ///     let mut buf = [0; 2];
+    ///     assert_eq!(s.try_recv_from(&mut buf)?, (2, s.local_addr()?));
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
+        sys::try_write_with(&self.io, |s| s.send_to(buf, target))
+    }
+
+    /// Receives a datagram without waiting: `WouldBlock` when none is queued (and then
+    /// [`as_async`](UdpSocket::as_async)`().readable()` waits for the next).
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock`, or the OS's.
+    ///
+    /// ```
+    /// loop_core::run(async {
+    ///     let s = loop_net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let err = s.try_recv_from(&mut [0; 8]).unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    ///     std::io::Result::Ok(())
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        sys::try_read_with(&self.io, |s| s.recv_from(buf))
+    }
+
     /// `SO_BROADCAST`.
     ///
     /// # Errors

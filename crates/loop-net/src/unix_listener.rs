@@ -21,7 +21,8 @@ use crate::unix_stream::UnixStream;
 /// A Unix stream socket listening for connections, registered with the running loop.
 ///
 /// Binding removes a stale socket file left at the path, and refuses a path that holds
-/// anything else (asyncio's rule). A path starting with a NUL byte is a Linux abstract name:
+/// anything else (asyncio's rule). Dropping the listener removes the socket file it created,
+/// if that file is still there (asyncio's `cleanup_socket`, on by default since Python 3.13). A path starting with a NUL byte is a Linux abstract name:
 /// no file at all.
 ///
 /// ```
@@ -46,6 +47,8 @@ use crate::unix_stream::UnixStream;
 /// ```
 pub struct UnixListener {
     io: Async<std::os::unix::net::UnixListener>,
+    /// The socket file `bind` created, removed on drop if it is still that file.
+    file: Option<unix_path::SocketFile>,
 }
 
 impl UnixListener {
@@ -69,8 +72,11 @@ impl UnixListener {
         let addr = unix_path::bind_target(path.as_ref())?;
         let socket = Socket::new(Domain::UNIX, Type::STREAM.nonblocking(), None)?;
         socket.bind(&addr)?;
+        let file = unix_path::SocketFile::created(path.as_ref());
         socket.listen(1024)?;
-        UnixListener::from_std(socket.into())
+        let mut listener = UnixListener::from_std(socket.into())?;
+        listener.file = file;
+        Ok(listener)
     }
 
     /// Adopts a listening std socket (made non-blocking) on the running loop.
@@ -94,10 +100,11 @@ impl UnixListener {
     pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
         Ok(UnixListener {
             io: Async::new(listener)?,
+            file: None,
         })
     }
 
-    /// Deregisters the socket and returns it (still non-blocking).
+    /// Deregisters the socket and returns it (still non-blocking). The socket file stays.
     ///
     /// # Errors
     ///
@@ -114,7 +121,11 @@ impl UnixListener {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
-        self.io.into_inner()
+        let UnixListener { io, file } = self;
+        if let Some(file) = file {
+            file.keep();
+        }
+        io.into_inner()
     }
 
     /// The bound address.
@@ -224,6 +235,19 @@ impl AsRawFd for UnixListener {
 }
 
 /// The stream of [`UnixListener::incoming`].
+///
+/// ```
+/// use futures_lite::StreamExt;
+/// let name = format!("\0loop-net-doc-{}-{:?}", std::process::id(), std::thread::current().id());
+/// loop_core::run(async move {
+///     let l = loop_net::UnixListener::bind(&name)?;
+///     let _c = loop_net::UnixStream::connect(&name).await?;
+///     let conn = l.incoming().next().await.unwrap()?;
+///     assert!(conn.peer_addr().is_ok());
+///     std::io::Result::Ok(())
+/// }).unwrap()?;
+/// # std::io::Result::Ok(())
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct UnixIncoming<'a> {
     listener: &'a UnixListener,

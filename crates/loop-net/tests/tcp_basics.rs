@@ -183,3 +183,36 @@ fn owned_halves_move_to_tasks_and_reunite() {
     });
     assert_eq!(peer.join().unwrap(), b"from us");
 }
+
+#[test]
+fn try_write_until_full_then_writable_waits_for_the_peer_to_read() {
+    run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let a = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (b, _) = listener.accept().await.unwrap();
+        let chunk = vec![1u8; 64 * 1024];
+        let mut sent = 0;
+        loop {
+            match a.try_write(&chunk) {
+                Ok(n) => sent += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        // Full: writability was forgotten, so waiting for it now needs the peer to read.
+        let mut wait = std::pin::pin!(a.as_async().writable());
+        assert!(futures_lite::future::poll_once(&mut wait).await.is_none());
+        let reader = loop_core::spawn(async move {
+            let mut buf = vec![0; 64 * 1024];
+            let mut got = 0;
+            while got < sent {
+                got += (&b).read(&mut buf).await.unwrap();
+            }
+            got
+        });
+        wait.await.unwrap();
+        assert_eq!(reader.await.unwrap(), sent);
+    });
+}

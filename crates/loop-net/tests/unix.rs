@@ -142,3 +142,61 @@ fn datagrams_by_path_and_connected() {
         assert!(from.is_unnamed());
     });
 }
+
+#[test]
+fn dropping_a_listener_removes_its_socket_file_but_not_a_newer_one() {
+    let dir = TempDir::new("cleanup");
+    let path = dir.0.join("s");
+    run(async {
+        let first = UnixListener::bind(&path).unwrap();
+        assert!(path.exists());
+        drop(first);
+        assert!(!path.exists(), "the socket file outlived its listener");
+
+        // A listener whose file was replaced by a newer server's leaves the new one alone.
+        let old = UnixListener::bind(&path).unwrap();
+        let new = UnixListener::bind(&path).unwrap(); // removes old's file, binds its own
+        drop(old);
+        assert!(path.exists(), "the newer server's socket file was removed");
+        let _c = UnixStream::connect(&path).await.unwrap();
+        new.accept().await.unwrap();
+        drop(new);
+        assert!(!path.exists());
+
+        // into_std hands the file over with the socket.
+        let kept = UnixListener::bind(&path).unwrap().into_std().unwrap();
+        assert!(path.exists());
+        drop(kept);
+        assert!(path.exists());
+    });
+}
+
+#[test]
+fn connecting_while_the_backlog_is_full_waits_for_room() {
+    let dir = TempDir::new("backlog");
+    let path = dir.0.join("s");
+    run(async {
+        // Backlog 0: one connection waits unaccepted, the next finds the queue full (EAGAIN).
+        let socket =
+            socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None).unwrap();
+        socket
+            .bind(&socket2::SockAddr::unix(&path).unwrap())
+            .unwrap();
+        socket.listen(0).unwrap();
+        let listener = UnixListener::from_std(socket.into()).unwrap();
+        let _first = UnixStream::connect(&path).await.unwrap();
+        let second = loop_core::spawn(UnixStream::connect(path.clone()));
+        loop_core::sleep(std::time::Duration::from_millis(30)).await;
+        assert!(
+            !second.is_finished(),
+            "the queue was not full: nothing tested"
+        );
+        listener.accept().await.unwrap(); // room for one more
+        let mut second = second.await.unwrap().unwrap();
+        let (mut conn, _) = listener.accept().await.unwrap();
+        second.write_all(b"made it").await.unwrap();
+        let mut buf = [0; 7];
+        conn.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"made it");
+    });
+}

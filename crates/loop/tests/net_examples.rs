@@ -1,6 +1,7 @@
 //! The loop-net examples' behaviour, end to end: their serving functions (included from the
 //! example sources, so the code tested is the code run) against real blocking std peers on
 //! other threads, and their argument parsing.
+#![cfg(all(feature = "net", feature = "sync"))]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr};
