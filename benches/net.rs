@@ -9,8 +9,11 @@
 //! One criterion iteration is one request, so criterion's throughput is requests per second.
 //!
 //! Servers (the benchmark ids under each row):
-//! - `evloop`: loop-core's `Async<TcpListener>` / `Async<TcpStream>`, a task per connection.
-//! - `evloop-epoll`: the same server on loop-core's `EpollPoller` instead of the default poller.
+//! - `evloop`: evloop's stream API (`evloop::net::TcpListener` / `TcpStream`), a task per
+//!   connection, on the default poller.
+//! - `evloop-protocol`: evloop's transport/protocol API (`Server`, a `Protocol` whose
+//!   `data_received` writes the bytes back), on the default poller.
+//! - `evloop-epoll`: the stream server on loop-core's `EpollPoller` instead of the default.
 //! - `tokio`: a `current_thread` runtime, `tokio::net`, a task per connection.
 //! - `smol`: async-io's `Async` with async-executor's `LocalExecutor`, a task per connection.
 //! - `epoll`: the floor, a minimal edge-triggered epoll loop (no runtime at all).
@@ -46,7 +49,14 @@ const SERVER_ENV: &str = "EVLOOP_NET_BENCH_SERVER";
 const CONNS: [usize; 3] = [1, 10, 100];
 const SIZES: [(usize, &str); 3] = [(100, "100b"), (1024, "1k"), (64 * 1024, "64k")];
 /// The servers, in the order they run (each row's ratio compares `evloop` to the others).
-const SERVERS: [&str; 5] = ["evloop", "evloop-epoll", "tokio", "smol", "epoll"];
+const SERVERS: [&str; 6] = [
+    "evloop",
+    "evloop-protocol",
+    "evloop-epoll",
+    "tokio",
+    "smol",
+    "epoll",
+];
 /// How long the syscall-counting pass drives a server.
 const SYSCALL_PASS: Duration = Duration::from_millis(300);
 /// How long a counting tool gets to attach before the pass starts.
@@ -585,12 +595,9 @@ fn serve(name: &str) -> io::Result<()> {
         let _ = out.flush();
     };
     match name {
-        "evloop" => evloop_server(evloop::core::EventLoop::new()?, listener, announce),
-        "evloop-epoll" => {
-            let poller = evloop::core::EpollPoller::new()?;
-            let lp = evloop::core::EventLoop::builder().poller(poller).build()?;
-            evloop_server(lp, listener, announce)
-        }
+        "evloop" => evloop_server(evloop_loop(false)?, listener, announce),
+        "evloop-epoll" => evloop_server(evloop_loop(true)?, listener, announce),
+        "evloop-protocol" => evloop_protocol_server(evloop_loop(false)?, listener, announce),
         "tokio" => tokio_server(listener, announce),
         "smol" => smol_server(listener, announce),
         "epoll" => epoll_server(listener, announce),
@@ -598,34 +605,74 @@ fn serve(name: &str) -> io::Result<()> {
     }
 }
 
+fn evloop_loop(epoll: bool) -> io::Result<evloop::core::EventLoop> {
+    if epoll {
+        let poller = evloop::core::EpollPoller::new()?;
+        evloop::core::EventLoop::builder().poller(poller).build()
+    } else {
+        evloop::core::EventLoop::new()
+    }
+}
+
+/// evloop's stream API: `TcpListener::accept`, a task per connection, `read` / `write_all`.
 fn evloop_server(
     lp: evloop::core::EventLoop,
     listener: TcpListener,
     announce: impl FnOnce(),
 ) -> io::Result<()> {
-    use evloop::core::Async;
     use futures_lite::{AsyncReadExt, AsyncWriteExt};
 
-    async fn echo(stream: Async<TcpStream>) -> io::Result<()> {
+    async fn echo(mut stream: evloop::net::TcpStream) -> io::Result<()> {
         let mut buf = vec![0; SERVER_BUF];
         loop {
-            let n = (&stream).read(&mut buf).await?;
+            let n = stream.read(&mut buf).await?;
             if n == 0 {
                 return Ok(());
             }
-            (&stream).write_all(&buf[..n]).await?;
+            stream.write_all(&buf[..n]).await?;
         }
     }
 
     lp.block_on(async {
-        let listener = Async::new(listener)?;
+        let listener = evloop::net::TcpListener::from_std(listener)?;
         announce();
         loop {
-            let (stream, _) = listener.read_with(|l| l.accept()).await?;
+            let (stream, _) = listener.accept().await?;
             stream.set_nodelay(true)?;
-            let stream = Async::new(stream)?;
             lp.spawn_local(echo(stream)).detach();
         }
+    })
+    .map_err(io::Error::other)?
+}
+
+/// evloop's transport/protocol API: `data_received` writes the bytes straight back.
+fn evloop_protocol_server(
+    lp: evloop::core::EventLoop,
+    listener: TcpListener,
+    announce: impl FnOnce(),
+) -> io::Result<()> {
+    use evloop::net::{Protocol, Server, Transport};
+
+    #[derive(Default)]
+    struct Echo(Option<Transport>);
+
+    impl Protocol for Echo {
+        fn connection_made(&mut self, transport: Transport) {
+            self.0 = Some(transport);
+        }
+
+        fn data_received(&mut self, data: &[u8]) {
+            if let Some(transport) = &self.0 {
+                transport.write(data);
+            }
+        }
+    }
+
+    lp.block_on(async {
+        let listener = evloop::net::TcpListener::from_std(listener)?;
+        let server = Server::builder(Echo::default).serve_listener(listener)?;
+        announce();
+        server.serve_forever().await
     })
     .map_err(io::Error::other)?
 }
