@@ -14,6 +14,8 @@
 //! - `evloop-protocol`: evloop's transport/protocol API (`Server`, a `Protocol` whose
 //!   `data_received` writes the bytes back), on the default poller.
 //! - `evloop-epoll`: the stream server on loop-core's `EpollPoller` instead of the default.
+//! - `evloop-async`: loop-core's `Async<std::net::TcpStream>` and its `AsyncRead` on
+//!   `EpollPoller`: the loop with nothing between it and the socket.
 //! - `tokio`: a `current_thread` runtime, `tokio::net`, a task per connection.
 //! - `smol`: async-io's `Async` with async-executor's `LocalExecutor`, a task per connection.
 //! - `epoll`: the floor, a minimal edge-triggered epoll loop (no runtime at all).
@@ -49,10 +51,11 @@ const SERVER_ENV: &str = "EVLOOP_NET_BENCH_SERVER";
 const CONNS: [usize; 3] = [1, 10, 100];
 const SIZES: [(usize, &str); 3] = [(100, "100b"), (1024, "1k"), (64 * 1024, "64k")];
 /// The servers, in the order they run (each row's ratio compares `evloop` to the others).
-const SERVERS: [&str; 6] = [
+const SERVERS: [&str; 7] = [
     "evloop",
     "evloop-protocol",
     "evloop-epoll",
+    "evloop-async",
     "tokio",
     "smol",
     "epoll",
@@ -598,6 +601,7 @@ fn serve(name: &str) -> io::Result<()> {
         "evloop" => evloop_server(evloop_loop(false)?, listener, announce),
         "evloop-epoll" => evloop_server(evloop_loop(true)?, listener, announce),
         "evloop-protocol" => evloop_protocol_server(evloop_loop(false)?, listener, announce),
+        "evloop-async" => evloop_async_server(evloop_loop(true)?, listener, announce),
         "tokio" => tokio_server(listener, announce),
         "smol" => smol_server(listener, announce),
         "epoll" => epoll_server(listener, announce),
@@ -640,6 +644,38 @@ fn evloop_server(
             let (stream, _) = listener.accept().await?;
             stream.set_nodelay(true)?;
             lp.spawn_local(echo(stream)).detach();
+        }
+    })
+    .map_err(io::Error::other)?
+}
+
+/// loop-core alone: `Async<TcpListener>` / `Async<TcpStream>`, a task per connection.
+fn evloop_async_server(
+    lp: evloop::core::EventLoop,
+    listener: TcpListener,
+    announce: impl FnOnce(),
+) -> io::Result<()> {
+    use evloop::core::Async;
+    use futures_lite::{AsyncReadExt, AsyncWriteExt};
+
+    async fn echo(stream: Async<TcpStream>) -> io::Result<()> {
+        let mut buf = vec![0; SERVER_BUF];
+        loop {
+            let n = (&stream).read(&mut buf).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            (&stream).write_all(&buf[..n]).await?;
+        }
+    }
+
+    lp.block_on(async {
+        let listener = Async::new(listener)?;
+        announce();
+        loop {
+            let (stream, _) = listener.read_with(|l| l.accept()).await?;
+            stream.set_nodelay(true)?;
+            lp.spawn_local(echo(Async::new(stream)?)).detach();
         }
     })
     .map_err(io::Error::other)?

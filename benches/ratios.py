@@ -139,7 +139,7 @@ def table(base, rows, listed_peers):
 
 # The network echo rows: connections x message sizes, as benches/net.rs names them.
 NET_ROWS = [f"echo_c{c}_{s}" for c in (1, 10, 100) for s in ("100b", "1k", "64k")]
-NET_OURS = ["evloop", "evloop-epoll", "evloop-protocol"]
+NET_OURS = ["evloop", "evloop-protocol", "evloop-epoll", "evloop-async"]
 NET_PEERS = ["tokio", "smol"]
 NET_FLOOR = "epoll"
 
