@@ -19,9 +19,9 @@ The network echo rows (benches/net.rs, `echo_c<conns>_<size>`) get three tables 
 each with a title line: requests per second (from criterion's median time per request), server
 CPU time per request and syscalls per request (both from the net.json the benchmark writes
 beside criterion's results). Their columns are evloop's servers, the Rust peers (tokio, smol)
-and the hand-written epoll floor; the ratios are evloop ÷ the best peer in that table's unit
-(for requests/s above 1.00 means evloop is faster, for CPU and syscalls below 1.00 means evloop
-is cheaper), and evloop ÷ epoll.
+and the hand-written epoll floor; each evloop server gets one ratio column, "a / b": a is
+evloop ÷ the best peer in that table's unit (for requests/s above 1.00 means evloop is faster,
+for CPU and syscalls below 1.00 means evloop is cheaper), b is evloop ÷ epoll.
 
 Usage: python3 benches/ratios.py [criterion-dir]
 (default: $CARGO_TARGET_DIR/criterion, else target/criterion next to this script's parent)
@@ -218,9 +218,7 @@ def net_tables(base):
     columns = ours + peers + ([NET_FLOOR] if NET_FLOOR in present else [])
     blocks = []
     for title, fmt, higher_better, value in net_metrics(base):
-        head = ["row"] + columns
-        for name in ours:
-            head += [f"{name} ÷ best peer", f"{name} ÷ {NET_FLOOR}"]
+        head = ["row"] + columns + [f"{name} ÷ peer / ÷ {NET_FLOOR}" for name in ours]
         lines = [
             f"{title}:",
             "",
@@ -233,7 +231,8 @@ def net_tables(base):
             best = (max if higher_better else min)(known) if known else None
             cells = [fmt(values[c]) for c in columns]
             for name in ours:
-                cells += [ratio(values[name], best), ratio(values[name], values.get(NET_FLOOR))]
+                floor = values.get(NET_FLOOR)
+                cells.append(f"{ratio(values[name], best)} / {ratio(values[name], floor)}")
             lines.append(f"| {row} | " + " | ".join(cells) + " |")
         blocks.append("\n".join(lines))
     return ["\n\n".join(blocks)], True
