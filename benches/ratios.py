@@ -15,6 +15,14 @@ in that row: below 1.00 means evloop is faster than every peer it was compared w
 results show as "-". A table none of whose rows has any result is left out, unless no table
 has results (then the runtime table is printed, all "-"). Always exits 0.
 
+The network echo rows (benches/net.rs, `echo_c<conns>_<size>`) get three tables of their own,
+each with a title line: requests per second (from criterion's median time per request), server
+CPU time per request and syscalls per request (both from the net.json the benchmark writes
+beside criterion's results). Their columns are evloop's servers, the Rust peers (tokio, smol)
+and the hand-written epoll floor; each evloop server gets one ratio column, "a / b": a is
+evloop ÷ the best peer in that table's unit (for requests/s above 1.00 means evloop is faster,
+for CPU and syscalls below 1.00 means evloop is cheaper), b is evloop ÷ epoll.
+
 Usage: python3 benches/ratios.py [criterion-dir]
 (default: $CARGO_TARGET_DIR/criterion, else target/criterion next to this script's parent)
 """
@@ -129,10 +137,115 @@ def table(base, rows, listed_peers):
     return lines, found
 
 
+# The network echo rows: connections x message sizes, as benches/net.rs names them.
+NET_ROWS = [f"echo_c{c}_{s}" for c in (1, 10, 100) for s in ("100b", "1k", "64k")]
+NET_OURS = ["evloop", "evloop-protocol", "evloop-epoll", "evloop-async"]
+NET_PEERS = ["tokio", "smol"]
+NET_FLOOR = "epoll"
+
+
+def net_extra(base, row, impl, field):
+    """A figure from the net.json benches/net.rs writes beside criterion's estimates."""
+    try:
+        with open(os.path.join(base, row, impl, "net.json"), encoding="utf-8") as f:
+            value = json.load(f)[field]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def net_metrics(base):
+    """(title, unit formatter, higher is better, value(row, impl)) per net table."""
+    def rate(row, impl):
+        ns = median_ns(base, row, impl)
+        return 1e9 / ns if ns else None
+
+    return [
+        ("echo requests/s (criterion median)", fmt_rate, True, rate),
+        (
+            "server CPU time per request (/proc/PID/task/*/schedstat)",
+            lambda v: "-" if v is None else fmt_time(v),
+            False,
+            lambda row, impl: net_extra(base, row, impl, "cpu_ns_per_request"),
+        ),
+        (
+            "server syscalls per request" + net_counter_note(base),
+            lambda v: "-" if v is None else f"{v:.2f}",
+            False,
+            lambda row, impl: net_extra(base, row, impl, "syscalls_per_request"),
+        ),
+    ]
+
+
+def net_counter_note(base):
+    for row in NET_ROWS:
+        for impl in NET_OURS + NET_PEERS + [NET_FLOOR]:
+            try:
+                with open(os.path.join(base, row, impl, "net.json"), encoding="utf-8") as f:
+                    counter = json.load(f).get("syscall_counter")
+            except (OSError, ValueError, AttributeError):
+                continue
+            if counter:
+                return f" (counted with `{counter}`)"
+    return " (not counted: neither perf nor strace worked)"
+
+
+def fmt_rate(value):
+    if value is None:
+        return "-"
+    if value >= 1e6:
+        return f"{value / 1e6:.2f} M"
+    if value >= 1e3:
+        return f"{value / 1e3:.1f} k"
+    return f"{value:.0f}"
+
+
+def ratio(a, b):
+    return "-" if a is None or not b else f"{a / b:.2f}"
+
+
+def net_tables(base):
+    """The net tables' lines, and whether any row has a result."""
+    present = [
+        impl
+        for impl in NET_OURS + NET_PEERS + [NET_FLOOR]
+        if any(median_ns(base, row, impl) is not None for row in NET_ROWS)
+    ]
+    if not present:
+        return [], False
+    ours = [i for i in NET_OURS if i in present] or [NET_OURS[0]]
+    peers = [i for i in NET_PEERS if i in present]
+    columns = ours + peers + ([NET_FLOOR] if NET_FLOOR in present else [])
+    blocks = []
+    for title, fmt, higher_better, value in net_metrics(base):
+        head = ["row"] + columns + [f"{name} ÷ peer / ÷ {NET_FLOOR}" for name in ours]
+        lines = [
+            f"{title}:",
+            "",
+            "| " + " | ".join(head) + " |",
+            "|---|" + "---:|" * (len(head) - 1),
+        ]
+        for row in NET_ROWS:
+            values = {impl: value(row, impl) for impl in columns}
+            known = [values[p] for p in peers if values[p] is not None]
+            best = (max if higher_better else min)(known) if known else None
+            cells = [fmt(values[c]) for c in columns]
+            for name in ours:
+                floor = values.get(NET_FLOOR)
+                cells.append(f"{ratio(values[name], best)} / {ratio(values[name], floor)}")
+            lines.append(f"| {row} | " + " | ".join(cells) + " |")
+        blocks.append("\n".join(lines))
+    return ["\n\n".join(blocks)], True
+
+
 def main():
     base = criterion_dir()
     tables = [table(base, rows, peers) for rows, peers in TABLES]
-    shown = [lines for lines, found in tables if found] or [tables[0][0]]
+    shown = [lines for lines, found in tables if found]
+    net, net_found = net_tables(base)
+    if net_found:
+        shown.append(net)
+    shown = shown or [tables[0][0]]
     print("\n\n".join("\n".join(lines) for lines in shown))
     return 0
 

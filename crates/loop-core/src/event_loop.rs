@@ -1030,13 +1030,14 @@ impl EventLoop {
     pub(crate) fn from_parts(poller: Box<dyn Poller>, options: Options) -> EventLoop {
         let edge = poller.supports_edge();
         let level = poller.supports_level();
+        let reports_read_closed = poller.reports_read_closed();
         let shared = Arc::new(Shared::new(poller));
         let core = Core {
             id: shared.id,
             shared,
             ready: RefCell::new(VecDeque::with_capacity(256)),
             timers: RefCell::new(TimerStore::default()),
-            reactor: RefCell::new(Reactor::new(edge, level)),
+            reactor: RefCell::new(Reactor::new(edge, level, reports_read_closed)),
             suspended: RefCell::new(Arena::default()),
             running: Cell::new(false),
             stopping: Cell::new(false),

@@ -6,6 +6,7 @@ use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, AsRawFd};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::task::{Context, Poll, ready};
 
 use futures_lite::io::{AsyncRead, AsyncWrite};
@@ -51,7 +52,18 @@ pub struct Async<T: AsFd> {
     io: Option<T>,
     key: Key,
     shared: Arc<Shared>,
+    /// Whether a short read may clear cached readability: [`DRAIN_UNKNOWN`] until the first
+    /// short read asks the OS whether `io` is a stream socket, then [`DRAIN_YES`] or
+    /// [`DRAIN_NO`]; `DRAIN_NO` from the start when the loop's poller cannot tell a hang-up.
+    short_read_drains: AtomicU8,
+    /// Set when a short read from a stream socket cleared cached readability: until an event
+    /// sets it again, the next read would only return `WouldBlock`, so it is not tried.
+    read_drained: AtomicBool,
 }
+
+const DRAIN_UNKNOWN: u8 = 0;
+const DRAIN_YES: u8 = 1;
+const DRAIN_NO: u8 = 2;
 
 impl<T: AsFd> Async<T> {
     /// Registers `io` with the running loop.
@@ -88,14 +100,20 @@ impl<T: AsFd> Async<T> {
         }
         rustix::io::ioctl_fionbio(io.as_fd(), true)?;
         let core = lp.core();
-        let key = core
-            .reactor
-            .borrow_mut()
-            .register(&*core.shared.poller, io.as_fd().as_raw_fd())?;
+        let mut reactor = core.reactor.borrow_mut();
+        let key = reactor.register(&*core.shared.poller, io.as_fd().as_raw_fd())?;
+        let drains = if reactor.short_reads_drain() {
+            DRAIN_UNKNOWN
+        } else {
+            DRAIN_NO
+        };
+        drop(reactor);
         Ok(Async {
             io: Some(io),
             key,
             shared: core.shared.clone(),
+            short_read_drains: AtomicU8::new(drains),
+            read_drained: AtomicBool::new(false),
         })
     }
 
@@ -311,6 +329,73 @@ impl<T: AsFd> Async<T> {
         }
     }
 
+    /// Polls a read-like `op` (one that fills at most `len` bytes and returns how many), as
+    /// the `AsyncRead` impl does; for stream wrappers that do their own reads (`recv` with
+    /// flags, vectored reads).
+    ///
+    /// On a loop whose poller reports hang-ups ([`EpollPoller`](crate::EpollPoller)), a stream
+    /// socket's read that returns less than `len` drained the receive queue at that moment, and
+    /// data arriving later is a new readiness event; so cached readability is cleared then, and
+    /// the next call waits for that event instead of spending a syscall on `WouldBlock` (not
+    /// once an event has announced the peer's shutdown or an error, which no new event would
+    /// announce again). Other descriptors (datagram sockets, ttys, inotify, which may return
+    /// short with more queued) and other pollers run `op` as
+    /// [`read_with`](Async::read_with) does.
+    ///
+    /// # Errors
+    ///
+    /// Whatever `op` returns, or a readiness error.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// let lp = loop_core::EventLoop::new()?;
+    /// let (mut a, b) = std::os::unix::net::UnixStream::pair()?;
+    /// let b = loop_core::Async::with_loop(&lp, b)?;
+    /// a.write_all(b"hi")?;
+    /// let mut buf = [0; 8];
+    /// let n = lp
+    ///     .block_on(std::future::poll_fn(|cx| {
+    ///         b.poll_read_stream(cx, buf.len(), |s| (&*s).read(&mut buf))
+    ///     }))
+    ///     .unwrap()?;
+    /// assert_eq!(&buf[..n], b"hi");
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn poll_read_stream(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        if self.read_drained.load(Ordering::Relaxed) {
+            ready!(self.poll_ready(READ, cx))?;
+            self.read_drained.store(false, Ordering::Relaxed);
+        }
+        let result = ready!(self.poll_io(READ, cx, &mut op));
+        if let Ok(n) = result {
+            if n > 0 && n < len && self.short_read_drains() {
+                let drained = self
+                    .with_core(|core| core.reactor.borrow_mut().drained_by_short_read(self.key))?;
+                self.read_drained.store(drained, Ordering::Relaxed);
+            }
+        }
+        Poll::Ready(result)
+    }
+
+    fn short_read_drains(&self) -> bool {
+        match self.short_read_drains.load(Ordering::Relaxed) {
+            DRAIN_YES => true,
+            DRAIN_NO => false,
+            _ => {
+                let stream = rustix::net::sockopt::socket_type(self.get_ref())
+                    .is_ok_and(|kind| kind == rustix::net::SocketType::STREAM);
+                let drains = if stream { DRAIN_YES } else { DRAIN_NO };
+                self.short_read_drains.store(drains, Ordering::Relaxed);
+                stream
+            }
+        }
+    }
+
     fn deregister(&mut self) {
         let key = self.key;
         let on_loop = context::with_loop(self.shared.id, |core| {
@@ -400,7 +485,7 @@ where
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_io(READ, cx, &mut |io: &T| {
+        self.poll_read_stream(cx, buf.len(), |io: &T| {
             let mut io = io;
             io.read(buf)
         })

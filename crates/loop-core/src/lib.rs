@@ -27,7 +27,8 @@
 //!
 //! # Where things are
 //!
-//! - the poller seam: [`Poller`], [`DefaultPoller`] (`poller.rs`)
+//! - the poller seam: [`Poller`], [`DefaultPoller`] (`poller.rs`), and on Linux [`EpollPoller`]
+//!   (`poller/epoll.rs`)
 //! - the run queue and one loop turn: `event_loop.rs` (`Core::turn`)
 //! - the timer store: `timers.rs` (a hierarchical timing wheel; equal deadlines fire in FIFO order)
 //! - I/O readiness: `reactor.rs`, and [`Async`] in `io.rs`
@@ -131,6 +132,8 @@ pub use crate::exception::{ExceptionContext, default_exception_handler};
 pub use crate::handle::LoopHandle;
 pub use crate::io::{Async, Readable, Writable};
 pub use crate::join::{JoinAll, TryJoinAll, join_all, try_join_all};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use crate::poller::EpollPoller;
 pub use crate::poller::{DefaultPoller, Event, Events, PollMode, Poller};
 pub use crate::promise::{CallbackId, Promise};
 pub use crate::race::{Race, race};

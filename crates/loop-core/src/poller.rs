@@ -3,13 +3,19 @@
 //! [`Poller`] copies the surface of the `polling` crate: sources are raw file descriptors
 //! registered under a `usize` key with an interest and a [`PollMode`], [`Poller::wait`] fills an
 //! [`Events`] buffer, and [`Poller::notify`] wakes a blocked `wait` from any thread.
-//! [`DefaultPoller`] wraps `polling::Poller` (epoll on Linux, kqueue on the BSDs and macOS).
+//! [`DefaultPoller`] wraps `polling::Poller` (epoll on Linux, kqueue on the BSDs and macOS);
+//! on Linux, [`EpollPoller`] (`poller/epoll.rs`) is epoll itself, one syscall per wait.
 
 use std::fmt;
 use std::io;
 use std::os::fd::{BorrowedFd, RawFd};
 use std::sync::Mutex;
 use std::time::Duration;
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod epoll;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use epoll::EpollPoller;
 
 /// Interest in, or readiness of, one registered source.
 ///
@@ -30,6 +36,11 @@ pub struct Event {
     pub readable: bool,
     /// Interest in, or readiness for, writing.
     pub writable: bool,
+    /// In a reported event: the source will deliver no more data than it holds now (the peer
+    /// shut down its side, hung up, or an error is pending). Only pollers whose
+    /// [`reports_read_closed`](Poller::reports_read_closed) is true set it; ignored in an
+    /// interest.
+    pub read_closed: bool,
 }
 
 impl Event {
@@ -43,6 +54,7 @@ impl Event {
             key,
             readable: true,
             writable: false,
+            read_closed: false,
         }
     }
 
@@ -56,6 +68,7 @@ impl Event {
             key,
             readable: false,
             writable: true,
+            read_closed: false,
         }
     }
 
@@ -70,6 +83,7 @@ impl Event {
             key,
             readable: true,
             writable: true,
+            read_closed: false,
         }
     }
 
@@ -84,6 +98,7 @@ impl Event {
             key,
             readable: false,
             writable: false,
+            read_closed: false,
         }
     }
 }
@@ -300,6 +315,13 @@ pub trait Poller: Send + Sync + fmt::Debug + 'static {
     fn supports_level(&self) -> bool {
         false
     }
+
+    /// Whether reported events carry [`Event::read_closed`]. With it (and edge mode), the loop
+    /// takes a short read from a stream socket as having drained it and waits for the next
+    /// event instead of reading again only to get `WouldBlock`.
+    fn reports_read_closed(&self) -> bool {
+        false
+    }
 }
 
 /// The default [`Poller`]: `polling::Poller` (epoll, kqueue, event ports or `poll(2)`).
@@ -391,6 +413,7 @@ impl Poller for DefaultPoller {
                 key: ev.key,
                 readable: ev.readable,
                 writable: ev.writable,
+                read_closed: false,
             });
         }
         Ok(n)

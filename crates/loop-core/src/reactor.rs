@@ -40,6 +40,8 @@ pub(crate) struct Source {
     ready: u8,
     /// Directions a oneshot registration is armed for.
     armed: u8,
+    /// An event said the source will deliver nothing new (peer shutdown, hang-up, error).
+    read_closed: bool,
     readers: Vec<Waker>,
     writers: Vec<Waker>,
     reader_callback: Option<CallbackEntry>,
@@ -53,6 +55,7 @@ impl Source {
             mode,
             ready: 0,
             armed: 0,
+            read_closed: false,
             readers: Vec::new(),
             writers: Vec::new(),
             reader_callback: None,
@@ -89,6 +92,7 @@ fn interest(key: Key, dirs: u8) -> Event {
         key: key.to_usize(),
         readable: dirs & READ != 0,
         writable: dirs & WRITE != 0,
+        read_closed: false,
     }
 }
 
@@ -96,15 +100,19 @@ pub(crate) struct Reactor {
     sources: Arena<Source>,
     edge: bool,
     level: bool,
+    /// Edge mode on a poller that reports `read_closed`: a short stream read may clear
+    /// readability (see `drained_by_short_read`).
+    short_reads_drain: bool,
     callback_sources: HashMap<RawFd, Key>,
 }
 
 impl Reactor {
-    pub(crate) fn new(edge: bool, level: bool) -> Reactor {
+    pub(crate) fn new(edge: bool, level: bool, reports_read_closed: bool) -> Reactor {
         Reactor {
             sources: Arena::default(),
             edge,
             level,
+            short_reads_drain: edge && reports_read_closed,
             callback_sources: HashMap::new(),
         }
     }
@@ -174,6 +182,24 @@ impl Reactor {
         Poll::Pending
     }
 
+    pub(crate) fn short_reads_drain(&self) -> bool {
+        self.short_reads_drain
+    }
+
+    /// After a read from stream socket `key` returned less than asked: the receive queue was
+    /// empty then, and data arriving later is a new edge, so cached readability is cleared and
+    /// `true` returned. Not when an event already said the peer is done (or in error): the
+    /// EOF or error is still to be read and no new edge would announce it.
+    pub(crate) fn drained_by_short_read(&mut self, key: Key) -> bool {
+        match self.sources.get_mut(key) {
+            Some(source) if self.short_reads_drain && !source.read_closed => {
+                source.ready &= !READ;
+                true
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn clear_ready(&mut self, key: Key, dir: u8) {
         if let Some(source) = self.sources.get_mut(key) {
             source.ready &= !dir;
@@ -216,6 +242,7 @@ impl Reactor {
                 continue;
             }
             source.ready |= dirs;
+            source.read_closed |= event.read_closed;
             if dirs & READ != 0 {
                 wakers.append(&mut source.readers);
             }
