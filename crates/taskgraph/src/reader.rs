@@ -288,6 +288,12 @@ impl<T: Send + 'static> Reader<T> {
         if refill {
             self.stage.pump();
         }
+        let pool = &self.shared().pool;
+        if pool.inline() {
+            // Inline, the work this read asked for (a whole `min_batch`, say) runs now, as it
+            // would on workers, rather than at some later read.
+            while pool.run_one_job() {}
+        }
         result
     }
 

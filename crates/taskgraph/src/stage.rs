@@ -125,6 +125,10 @@ pub(crate) struct State<T> {
     collected: Vec<Error>,
     chunks_in_flight: usize,
     items_in_flight: usize,
+    /// Input items ever scheduled, and how far the current refill goes: once started, a
+    /// refill of `min_batch` completes even if the reader that asked has gone.
+    scheduled: usize,
+    goal: usize,
     next_seq: u64,
     /// Ordered stages: completed chunks waiting for earlier ones, by sequence number.
     reorder: VecDeque<Option<Vec<T>>>,
@@ -318,6 +322,8 @@ where
                 collected: Vec::new(),
                 chunks_in_flight: 0,
                 items_in_flight: 0,
+                scheduled: 0,
+                goal: 0,
                 next_seq: 0,
                 reorder: VecDeque::new(),
                 next_release: 0,
@@ -372,6 +378,7 @@ impl<In: Send + 'static, Out: Send + 'static> Stage<In, Out> {
         st.next_seq += 1;
         st.chunks_in_flight += 1;
         st.items_in_flight += want;
+        st.scheduled += want;
         lock(&self.pending).push_back(Chunk { seq, items, want });
     }
 
@@ -574,19 +581,22 @@ impl<In: Send + 'static, Out: Send + 'static> Node for Stage<In, Out> {
                 && st.input_done.is_none()
                 && !st.source_waiting
             {
-                let target = st.target(&self.cfg);
                 let cfg = &self.cfg;
+                let (target, supply) = (st.target(cfg), st.supply());
+                if target > supply {
+                    st.goal = st.goal.max(st.scheduled + (target - supply));
+                }
                 if self.source {
-                    while st.chunks_in_flight < cfg.concurrency && st.supply() < target {
-                        let k = (target - st.supply()).min(cfg.max_chunk);
+                    while st.chunks_in_flight < cfg.concurrency && st.scheduled < st.goal {
+                        let k = (st.goal - st.scheduled).min(cfg.max_chunk);
                         self.queue_chunk(&mut st, None, k);
                         queued += 1;
                     }
                 } else if let Some(input) = lock(&self.input).as_mut() {
                     let mut want_up = 0;
                     let mut took = false;
-                    while st.chunks_in_flight < cfg.concurrency && st.supply() < target {
-                        let need = target - st.supply();
+                    while st.chunks_in_flight < cfg.concurrency && st.scheduled < st.goal {
+                        let need = st.goal - st.scheduled;
                         let k = if cfg.exact { cfg.max_chunk } else { need.min(cfg.max_chunk) };
                         match input.take(k, cfg.exact) {
                             Take::Items(items) => {
