@@ -249,6 +249,8 @@ impl<T: Send + 'static> Reader<T> {
             if let Some(r) = attempt(&mut sh.state()) {
                 return Some(r);
             }
+            // The attempt may have taken items (read_all does), which makes room upstream.
+            self.stage.pump();
             if sh.pool.run_one_job() {
                 continue;
             }
