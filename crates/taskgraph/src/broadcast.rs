@@ -148,9 +148,12 @@ impl<T> BranchInput<T> {
         }
     }
 
-    pub(crate) fn set_want(&mut self, want: usize, took: bool) -> Option<Arc<dyn Node>> {
+    /// Taking from the branch queue frees nothing upstream (the hub already took those
+    /// items), so only a larger demand pumps the hub; this also keeps a hub and its branches
+    /// from pumping each other in a loop.
+    pub(crate) fn set_want(&mut self, want: usize) -> Option<Arc<dyn Node>> {
         let old = std::mem::replace(&mut lock(&self.hub.state).branches[self.index].want, want);
-        (took || want > old).then(|| Arc::clone(&self.node))
+        (want > old).then(|| Arc::clone(&self.node))
     }
 }
 

@@ -74,9 +74,9 @@ impl Error {
     /// The name of the stage the error comes from, if it comes from one.
     pub fn stage_name(&self) -> Option<&str> {
         match self {
-            Error::Stage { name, .. } | Error::Panicked { name, .. } | Error::Collected { name, .. } => {
-                Some(name)
-            }
+            Error::Stage { name, .. }
+            | Error::Panicked { name, .. }
+            | Error::Collected { name, .. } => Some(name),
             Error::Cancelled | Error::PoolGone => None,
         }
     }
@@ -84,9 +84,9 @@ impl Error {
     /// The id of the stage the error comes from, if it comes from one.
     pub fn stage_id(&self) -> Option<StageId> {
         match self {
-            Error::Stage { stage, .. } | Error::Panicked { stage, .. } | Error::Collected { stage, .. } => {
-                Some(*stage)
-            }
+            Error::Stage { stage, .. }
+            | Error::Panicked { stage, .. }
+            | Error::Collected { stage, .. } => Some(*stage),
             Error::Cancelled | Error::PoolGone => None,
         }
     }
@@ -95,11 +95,23 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Stage { stage, name, source } => write!(f, "stage `{name}` ({stage}) failed: {source}"),
-            Error::Panicked { stage, name, message } => {
+            Error::Stage {
+                stage,
+                name,
+                source,
+            } => write!(f, "stage `{name}` ({stage}) failed: {source}"),
+            Error::Panicked {
+                stage,
+                name,
+                message,
+            } => {
                 write!(f, "stage `{name}` ({stage}) panicked: {message}")
             }
-            Error::Collected { stage, name, errors } => {
+            Error::Collected {
+                stage,
+                name,
+                errors,
+            } => {
                 write!(f, "stage `{name}` ({stage}): {} items failed", errors.len())?;
                 if let Some(first) = errors.first() {
                     write!(f, "; the first: {first}")?;

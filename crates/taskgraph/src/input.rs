@@ -90,7 +90,7 @@ impl<T: Send + 'static> Input<T> {
                 let old = r.slot().set_want(want);
                 (took || want > old).then(|| r.node())
             }
-            Input::Branch(b) => b.set_want(want, took),
+            Input::Branch(b) => b.set_want(want),
             Input::Iter(_) | Input::Stream(_) => None,
         }
     }

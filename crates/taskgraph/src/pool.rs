@@ -308,7 +308,8 @@ impl Drop for Pool {
         }
         inner.jobs.notify(usize::MAX);
         inner.activity.notify(usize::MAX);
-        let threads = std::mem::take(&mut *inner.threads.lock().unwrap_or_else(PoisonError::into_inner));
+        let threads =
+            std::mem::take(&mut *inner.threads.lock().unwrap_or_else(PoisonError::into_inner));
         let me = thread::current().id();
         for t in threads {
             // A stage's own code may drop the pool; that worker exits when its chunk ends.

@@ -110,7 +110,13 @@ impl<T: Send + 'static> Reader<T> {
         U: Send + 'static,
     {
         let pool = Arc::clone(&self.shared().pool);
-        StageBuilder::new(pool, "filter_map", Input::Stage(self), body::per_item(f), false)
+        StageBuilder::new(
+            pool,
+            "filter_map",
+            Input::Stage(self),
+            body::per_item(f),
+            false,
+        )
     }
 
     /// A stage applying `f` to whole chunks: N items in, any number out. Each chunk holds
@@ -134,7 +140,13 @@ impl<T: Send + 'static> Reader<T> {
         U: Send + 'static,
     {
         let pool = Arc::clone(&self.shared().pool);
-        StageBuilder::new(pool, "map_chunk", Input::Stage(self), body::per_chunk(f), true)
+        StageBuilder::new(
+            pool,
+            "map_chunk",
+            Input::Stage(self),
+            body::per_chunk(f),
+            true,
+        )
     }
 
     /// `n` readers sharing this stage's items (each item goes to one of them). `n == 0`
@@ -198,7 +210,11 @@ impl<T: Send + 'static> Reader<T> {
     /// The event this reader sleeps on: in an inline pool it must also wake for queued chunks.
     fn event(&self) -> &Event {
         let sh = self.shared();
-        if sh.pool.inline() { &sh.pool.activity } else { &sh.changed }
+        if sh.pool.inline() {
+            &sh.pool.activity
+        } else {
+            &sh.changed
+        }
     }
 
     /// Takes a finished read of `n` items out of the buffer, if there is one.
@@ -474,7 +490,6 @@ impl<T: Send + 'static> Reader<T> {
     /// reader, the stage is cancelled at once, with the stages upstream that no one else
     /// reads; their queued chunks and buffered items are dropped.
     pub fn cancel(self) {}
-
 }
 
 /// Takes one item for the iterator or the stream: `Some` when there is an answer.
@@ -591,6 +606,8 @@ impl<T: Send + 'static> Stream for ReaderStream<T> {
 
 impl<T> fmt::Debug for ReaderStream<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReaderStream").field("reader", &self.reader).finish()
+        f.debug_struct("ReaderStream")
+            .field("reader", &self.reader)
+            .finish()
     }
 }

@@ -363,7 +363,9 @@ where
 
 impl<In: Send + 'static, Out: Send + 'static> Stage<In, Out> {
     fn arc(&self) -> Arc<dyn Node> {
-        self.me.upgrade().expect("a stage runs only while referenced")
+        self.me
+            .upgrade()
+            .expect("a stage runs only while referenced")
     }
 
     fn waker(&self) -> &Waker {
@@ -514,7 +516,8 @@ impl<In: Send + 'static, Out: Send + 'static> Stage<In, Out> {
         let sh = &self.shared;
         let (buf, reorder, subscribers) = {
             let mut st = sh.state();
-            if st.terminal.is_none() {
+            let first = st.terminal.is_none();
+            if first {
                 st.terminal = Some(Err(end.clone()));
             }
             let buf = if matches!(end, Error::Cancelled) {
@@ -523,7 +526,14 @@ impl<In: Send + 'static, Out: Send + 'static> Stage<In, Out> {
                 VecDeque::new()
             };
             st.held = 0;
-            (buf, std::mem::take(&mut st.reorder), st.subscribers(true))
+            // Downstream hears of the end once: a second release (the pool and the last
+            // reader both going) must not pump them again, or two stages pump each other.
+            let subscribers = if first {
+                st.subscribers(true)
+            } else {
+                Vec::new()
+            };
+            (buf, std::mem::take(&mut st.reorder), subscribers)
         };
         let pending = std::mem::take(&mut *lock(&self.pending));
         let input = lock(&self.input).take();
@@ -597,7 +607,11 @@ impl<In: Send + 'static, Out: Send + 'static> Node for Stage<In, Out> {
                     let mut took = false;
                     while st.chunks_in_flight < cfg.concurrency && st.scheduled < st.goal {
                         let need = st.goal - st.scheduled;
-                        let k = if cfg.exact { cfg.max_chunk } else { need.min(cfg.max_chunk) };
+                        let k = if cfg.exact {
+                            cfg.max_chunk
+                        } else {
+                            need.min(cfg.max_chunk)
+                        };
                         match input.take(k, cfg.exact) {
                             Take::Items(items) => {
                                 took = true;

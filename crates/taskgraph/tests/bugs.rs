@@ -35,7 +35,13 @@ fn bug_02_chunking_loses_no_remainder() {
     for workers in MODES {
         within(move || {
             let pool = Pool::new(workers);
-            let r = pool.source(0..1000).build().map(Ok).min_batch(n(500)).max_chunk(n(250)).build();
+            let r = pool
+                .source(0..1000)
+                .build()
+                .map(Ok)
+                .min_batch(n(500))
+                .max_chunk(n(250))
+                .build();
             assert_eq!(r.read(n(502)).unwrap().items.len(), 502);
         });
     }
@@ -87,7 +93,9 @@ fn bug_04_demand_is_tracked_not_rescheduled_on_every_read() {
     for workers in MODES {
         let pool = Pool::new(workers);
         let pulled = Counter::default();
-        let r = counting_source(&pool, 1000, &pulled).min_batch(n(10)).build();
+        let r = counting_source(&pool, 1000, &pulled)
+            .min_batch(n(10))
+            .build();
         for k in 1..=3 {
             assert_eq!(r.read(n(1)).unwrap().items.len(), 1);
             eventually("the batch is complete", || r.stats().buffered == 10 - k);
@@ -184,7 +192,11 @@ fn bug_07_a_failing_input_ends_the_stream_instead_of_hanging() {
 #[test]
 fn bug_08_lifetime_is_deterministic_even_while_an_error_is_held() {
     let pool = Pool::new(1);
-    let r = pool.source(0..3).build().map(|_: i32| Err::<i32, _>("no".into())).build();
+    let r = pool
+        .source(0..3)
+        .build()
+        .map(|_: i32| Err::<i32, _>("no".into()))
+        .build();
     let err = r.read_all().unwrap_err();
     assert_eq!(pool.num_stages(), 2);
     drop(r);
@@ -207,11 +219,17 @@ fn bug_09_cancel_drops_queued_chunks_and_blocked_readers_wake() {
         assert_eq!(live.load(Ordering::SeqCst), 50);
         drop(b);
         drop(r);
-        assert_eq!(live.load(Ordering::SeqCst), 0, "buffered items dropped with the stage");
+        assert_eq!(
+            live.load(Ordering::SeqCst),
+            0,
+            "buffered items dropped with the stage"
+        );
 
         // A reader blocked on a stage wakes when the pool goes away.
         let pool = Pool::new(1);
-        let r = pool.source_stream(futures_lite::stream::pending::<u8>()).build();
+        let r = pool
+            .source_stream(futures_lite::stream::pending::<u8>())
+            .build();
         let blocked = std::thread::spawn(move || r.read(n(1)));
         std::thread::sleep(Duration::from_millis(10));
         drop(pool);
@@ -284,7 +302,10 @@ fn bug_13_read_all_is_pipelined_and_chunked() {
             let log = log.lock().unwrap();
             let first_b = log.iter().position(|e| e.0 == 'b').unwrap();
             let last_a = log.iter().rposition(|e| e.0 == 'a').unwrap();
-            assert!(first_b < last_a, "the second stage started before the first finished");
+            assert!(
+                first_b < last_a,
+                "the second stage started before the first finished"
+            );
         });
     }
 }
@@ -351,7 +372,12 @@ fn bug_16_ordering_can_be_asked_for() {
 fn bug_17_resizing_is_thread_safe_and_workers_retire_between_chunks() {
     within(|| {
         let pool = Arc::new(Pool::new(2));
-        let r = pool.source(0..100_000u32).build().map(Ok).max_chunk(n(16)).build();
+        let r = pool
+            .source(0..100_000u32)
+            .build()
+            .map(Ok)
+            .max_chunk(n(16))
+            .build();
         let resizers: Vec<_> = (0..4)
             .map(|i| {
                 let p = Arc::clone(&pool);
@@ -377,7 +403,11 @@ fn bug_18_worker_threads_survive_failures() {
     within(|| {
         let pool = Pool::new(2);
         for _ in 0..5 {
-            let r = pool.source(0..10).build().map(|_: i32| -> Result<i32, _> { panic!("boom") }).build();
+            let r = pool
+                .source(0..10)
+                .build()
+                .map(|_: i32| -> Result<i32, _> { panic!("boom") })
+                .build();
             assert!(matches!(r.read_all(), Err(Error::Panicked { .. })));
         }
         assert_eq!(pool.live_workers(), 2);
@@ -396,7 +426,9 @@ fn bug_19_a_worker_never_waits_for_input() {
             .map(Ok)
             .build();
         let waiting = std::thread::spawn(move || {
-            starved.read_timeout(n(1), Duration::from_millis(200)).map(|b| b.items.len())
+            starved
+                .read_timeout(n(1), Duration::from_millis(200))
+                .map(|b| b.items.len())
         });
         let other = pool.source(0..1000).build().map(|x: u32| Ok(x + 1)).build();
         let (tx, rx) = mpsc::channel();
@@ -414,7 +446,10 @@ fn bug_20_a_stage_takes_its_input_by_value_and_can_run_on_another_pool() {
     let down = up.map(|x: i32| Ok(x * 3)).pool(&b).ordered(true).build();
     // `up` was moved into the stage: it cannot be added twice.
     assert_eq!((a.num_stages(), b.num_stages()), (1, 1));
-    assert_eq!(down.read_all().unwrap(), (0..10).map(|x| x * 3).collect::<Vec<_>>());
+    assert_eq!(
+        down.read_all().unwrap(),
+        (0..10).map(|x| x * 3).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -422,7 +457,11 @@ fn bug_21_max_chunk_applies_to_read_all_as_documented() {
     let pool = Pool::inline();
     let r = pool.source(0..1000).max_chunk(n(250)).build();
     assert_eq!(r.read_all().unwrap().len(), 1000);
-    assert_eq!(r.stats().chunks_run, 4 + 1, "4 full chunks, then one that finds the end");
+    assert_eq!(
+        r.stats().chunks_run,
+        4 + 1,
+        "4 full chunks, then one that finds the end"
+    );
 }
 
 #[test]

@@ -33,7 +33,10 @@ fn transformer_builder(
 /// `feeder -> transformers ids first..first+count -> verifier`; the verifier checks that every
 /// stage ran on every item, in chain order.
 fn chain(pool: &Pool, items: u64, first: u64, count: u64, calls: &Counter) -> Reader<Vec<u64>> {
-    let mut r = pool.source((0..items).map(|x| vec![x])).name("feeder").build();
+    let mut r = pool
+        .source((0..items).map(|x| vec![x]))
+        .name("feeder")
+        .build();
     for id in first..first + count {
         r = transformer(r, id, calls);
     }
@@ -192,7 +195,12 @@ fn ex1_pool_size() {
 fn ex2_ex3_power_then_mult() {
     for workers in MODES {
         let pool = Pool::new(workers);
-        let power = pool.source(0..10u64).build().map(|i| Ok(i * i)).ordered(true).build();
+        let power = pool
+            .source(0..10u64)
+            .build()
+            .map(|i| Ok(i * i))
+            .ordered(true)
+            .build();
         let mut split = power.split(1);
         let power = split.pop().unwrap();
         let items = power.read_all().unwrap();
@@ -286,7 +294,13 @@ fn po5_single_reads_then_an_explicit_end() {
         for i in 0..1000 {
             assert_eq!(r.read(n(1)).unwrap().items, [i]);
         }
-        assert_eq!(r.read(n(1)).unwrap(), taskgraph::Batch { items: vec![], end: true });
+        assert_eq!(
+            r.read(n(1)).unwrap(),
+            taskgraph::Batch {
+                items: vec![],
+                end: true
+            }
+        );
         assert_eq!(calls.get(), 1000);
     }
 }
@@ -296,11 +310,18 @@ fn po6_min_batch_refills_only_when_the_buffer_runs_dry() {
     for workers in MODES {
         let pool = Pool::new(workers);
         let calls = Counter::default();
-        let r = counted_source(&pool, &calls).min_batch(n(500)).ordered(true).build();
+        let r = counted_source(&pool, &calls)
+            .min_batch(n(500))
+            .ordered(true)
+            .build();
         assert_eq!(r.read(n(1)).unwrap().items, [0]);
         common::eventually("one read(1) runs a batch of 500", || calls.get() == 500);
         assert_eq!(r.read(n(1)).unwrap().items, [1]);
-        assert_eq!(calls.get(), 500, "the second read is served from the buffer");
+        assert_eq!(
+            calls.get(),
+            500,
+            "the second read is served from the buffer"
+        );
         assert_eq!(r.read(n(998)).unwrap().items.len(), 998);
         assert_eq!(calls.get(), 1000);
         drop(r);
@@ -467,7 +488,11 @@ fn po18_po19_chains_across_pools() {
         }
         assert_eq!(p2.num_stages(), 3);
         let r = verifier(r, 1);
-        assert_eq!(p2.num_stages(), 4, "the verifier runs on its input's pool, p2");
+        assert_eq!(
+            p2.num_stages(),
+            4,
+            "the verifier runs on its input's pool, p2"
+        );
         assert_eq!(r.read_all().unwrap().len(), 1000);
         drop(r);
         assert_eq!((p2.num_stages(), pool.num_stages()), (0, 0));
