@@ -39,7 +39,7 @@ pub(crate) struct BranchInput<T> {
 
 impl<T: Clone + Send + 'static> Hub<T> {
     /// A hub reading `upstream` for `n` branches.
-    pub(crate) fn new(upstream: Reader<T>, n: usize) -> Vec<BranchInput<T>> {
+    pub(crate) fn branches(upstream: Reader<T>, n: usize) -> Vec<BranchInput<T>> {
         let hub = Arc::new(Hub {
             upstream: Mutex::new(None),
             state: Mutex::new(HubState {

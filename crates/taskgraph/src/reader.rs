@@ -190,7 +190,7 @@ impl<T: Send + 'static> Reader<T> {
         T: Clone,
     {
         let pool = Arc::clone(&self.shared().pool);
-        Hub::new(self, n)
+        Hub::branches(self, n)
             .into_iter()
             .map(|branch| {
                 StageBuilder::new(
