@@ -147,7 +147,7 @@ impl PoolInner {
 /// With 0 workers the pool is *inline*: chunks run in the thread that reads, with the same
 /// results. With workers, a blocking reader still runs queued chunks while it waits, like
 /// rayon's caller. The worker count can change at any time, from any thread; surplus workers
-/// retire between chunks. Dropping the pool ends its stages with [`Error::PoolGone`] (items
+/// retire between chunks. Dropping the pool ends its stages with [`Error::PoolGone`](crate::Error::PoolGone) (items
 /// already buffered are still delivered) and joins its threads.
 ///
 /// ```
