@@ -23,6 +23,8 @@ pub(crate) enum Body<In, Out> {
 pub(crate) struct ChunkCtx<'a> {
     pub(crate) cancelled: &'a AtomicBool,
     pub(crate) policy: ErrorPolicy,
+    /// The group size of `map_chunk`.
+    pub(crate) unit: usize,
     pub(crate) id: StageId,
     pub(crate) name: &'a Arc<str>,
 }
@@ -115,29 +117,37 @@ where
     }))
 }
 
-/// A body applying `f` to the whole chunk (N items in, M out).
+/// A body applying `f` to groups of `unit` items (N in, M out); a chunk holds whole groups,
+/// except at the end of the stream.
 pub(crate) fn per_chunk<In, Out, F>(f: F) -> Body<In, Out>
 where
     F: Fn(Vec<In>) -> Result<Vec<Out>, BoxError> + Send + Sync + 'static,
 {
     Body::Apply(Box::new(move |items, out, cx| {
-        let mut end = ChunkEnd {
-            consumed: items.len(),
-            ..ChunkEnd::default()
-        };
-        let err = match catch_unwind(AssertUnwindSafe(|| f(items))) {
-            Ok(Ok(v)) => {
-                if out.is_empty() {
-                    *out = v;
-                } else {
-                    out.extend(v);
-                }
-                return end;
+        let mut end = ChunkEnd::default();
+        let mut items = items.into_iter();
+        while !cx.cancelled.load(Ordering::Relaxed) {
+            let group: Vec<In> = items.by_ref().take(cx.unit).collect();
+            if group.is_empty() {
+                break;
             }
-            Ok(Err(e)) => cx.failed(e),
-            Err(payload) => cx.panicked(&*payload),
-        };
-        cx.on_failure(err, &mut end);
+            end.consumed += group.len();
+            let err = match catch_unwind(AssertUnwindSafe(|| f(group))) {
+                Ok(Ok(v)) => {
+                    if out.is_empty() {
+                        *out = v;
+                    } else {
+                        out.extend(v);
+                    }
+                    continue;
+                }
+                Ok(Err(e)) => cx.failed(e),
+                Err(payload) => cx.panicked(&*payload),
+            };
+            if cx.on_failure(err, &mut end) {
+                break;
+            }
+        }
         end
     }))
 }

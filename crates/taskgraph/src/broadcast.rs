@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, Weak};
 use crate::error::Error;
 use crate::pool::Node;
 use crate::reader::Reader;
-use crate::stage::{Take, lock};
+use crate::stage::{Take, lock, take_units};
 
 pub(crate) struct Hub<T> {
     upstream: Mutex<Option<Reader<T>>>,
@@ -82,7 +82,7 @@ impl<T: Clone + Send + 'static> Node for Hub<T> {
             let mut hs = lock(&self.state);
             let mut notify = Vec::new();
             if hs.ended.is_none() {
-                match reader.shared().take_for_stage(usize::MAX, false) {
+                match reader.shared().take_for_stage(usize::MAX, 1) {
                     Take::Items(items) => {
                         let live: Vec<usize> = (0..hs.branches.len())
                             .filter(|&i| hs.branches[i].live)
@@ -134,18 +134,10 @@ impl<T> BranchInput<T> {
         lock(&self.hub.state).branches[self.index].node = Some(node);
     }
 
-    pub(crate) fn take(&mut self, k: usize, exact: bool) -> Take<T> {
+    pub(crate) fn take(&mut self, k: usize, unit: usize) -> Take<T> {
         let mut hs = lock(&self.hub.state);
         let ended = hs.ended.clone();
-        let queue = &mut hs.branches[self.index].queue;
-        let n = queue.len();
-        if n >= k || (n > 0 && (!exact || ended.is_some())) {
-            return Take::Items(queue.drain(..n.min(k)).collect());
-        }
-        match ended {
-            Some(end) if n == 0 => Take::Ended(end),
-            _ => Take::Empty,
-        }
+        take_units(&mut hs.branches[self.index].queue, k, unit, ended.as_ref())
     }
 
     /// Taking from the branch queue frees nothing upstream (the hub already took those

@@ -72,12 +72,12 @@ impl<T: Send + 'static> Input<T> {
         }
     }
 
-    /// Takes up to `k` items from an upstream stage or hub without waiting; with `exact`,
-    /// only a full `k` (or the rest, at the end of the stream).
-    pub(crate) fn take(&mut self, k: usize, exact: bool) -> Take<T> {
+    /// Takes up to `k` items from an upstream stage or hub without waiting, a multiple of
+    /// `unit` (or the rest, at the end of the stream).
+    pub(crate) fn take(&mut self, k: usize, unit: usize) -> Take<T> {
         match self {
-            Input::Stage(r) => r.shared().take_for_stage(k, exact),
-            Input::Branch(b) => b.take(k, exact),
+            Input::Stage(r) => r.shared().take_for_stage(k, unit),
+            Input::Branch(b) => b.take(k, unit),
             Input::Iter(_) | Input::Stream(_) => Take::Empty,
         }
     }

@@ -19,6 +19,9 @@ use crate::pool::{Node, PoolInner};
 use crate::reader::Reader;
 use crate::stats::{StageStats, StageStatus};
 
+/// How many items a `map_chunk` stage gathers into one scheduled chunk at most.
+const GROUPED_ITEMS: usize = 256;
+
 /// A consumer's demand: "everything" (`read_all`).
 pub(crate) const ALL: usize = usize::MAX;
 
@@ -226,17 +229,12 @@ impl<T> Shared<T> {
         lock(&self.state)
     }
 
-    /// Takes up to `k` items for a downstream stage.
-    pub(crate) fn take_for_stage(&self, k: usize, exact: bool) -> Take<T> {
+    /// Takes up to `k` items for a downstream stage, a multiple of `unit` unless the stream
+    /// has ended.
+    pub(crate) fn take_for_stage(&self, k: usize, unit: usize) -> Take<T> {
         let mut st = self.state();
-        let n = st.buf.len();
-        if n >= k || (n > 0 && (!exact || st.terminal.is_some())) {
-            return Take::Items(st.buf.drain(..n.min(k)).collect());
-        }
-        match &st.terminal {
-            Some(end) if n == 0 => Take::Ended(end.clone()),
-            _ => Take::Empty,
-        }
+        let st = &mut *st;
+        take_units(&mut st.buf, k, unit, st.terminal.as_ref())
     }
 
     /// Wakes blocked and async readers.
@@ -245,6 +243,26 @@ impl<T> Shared<T> {
         if self.pool.inline() {
             self.pool.activity.notify(usize::MAX);
         }
+    }
+}
+
+/// Takes up to `k` items from `buf`, a whole number of `unit`s, or everything left (up to
+/// `k`) once the stream has ended.
+pub(crate) fn take_units<T>(
+    buf: &mut VecDeque<T>,
+    k: usize,
+    unit: usize,
+    end: Option<&Result<(), Error>>,
+) -> Take<T> {
+    let n = buf.len();
+    let whole = n.min(k) / unit * unit;
+    let take = if end.is_some() { n.min(k) } else { whole };
+    if take > 0 {
+        return Take::Items(buf.drain(..take).collect());
+    }
+    match end {
+        Some(end) if n == 0 => Take::Ended(end.clone()),
+        _ => Take::Empty,
     }
 }
 
@@ -505,6 +523,7 @@ impl<In: Send + 'static, Out: Send + 'static> Stage<In, Out> {
         ChunkCtx {
             cancelled: &self.shared.cancelled,
             policy: self.cfg.policy,
+            unit: self.cfg.max_chunk,
             id: self.shared.id,
             name: &self.shared.name,
         }
@@ -607,12 +626,16 @@ impl<In: Send + 'static, Out: Send + 'static> Node for Stage<In, Out> {
                     let mut took = false;
                     while st.chunks_in_flight < cfg.concurrency && st.scheduled < st.goal {
                         let need = st.goal - st.scheduled;
+                        let unit = if cfg.exact { cfg.max_chunk } else { 1 };
+                        // map_chunk calls its function on exact groups of `max_chunk` items,
+                        // but one scheduled chunk carries several groups, so that a small
+                        // group size does not mean a scheduling round trip per group.
                         let k = if cfg.exact {
-                            cfg.max_chunk
+                            need.clamp(1, (GROUPED_ITEMS / unit).max(1)) * unit
                         } else {
                             need.min(cfg.max_chunk)
                         };
-                        match input.take(k, cfg.exact) {
+                        match input.take(k, unit) {
                             Take::Items(items) => {
                                 took = true;
                                 let n = items.len();
