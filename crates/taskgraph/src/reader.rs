@@ -17,7 +17,7 @@ use crate::builder::StageBuilder;
 use crate::error::{BoxError, Error, StageId};
 use crate::input::Input;
 use crate::pool::Node;
-use crate::stage::{ALL, Output, Shared, Slot, State, lock};
+use crate::stage::{ALL, Output, Shared, Slot, State, drain_front, lock};
 use crate::stats::{StageStats, StageStatus};
 
 /// Items returned by one read, and whether the stream ended with them.
@@ -220,7 +220,7 @@ impl<T: Send + 'static> Reader<T> {
     /// Takes a finished read of `n` items out of the buffer, if there is one.
     fn complete(&self, st: &mut State<T>, n: usize) -> Option<Result<Batch<T>, Error>> {
         if st.buf.len() >= n {
-            let items: Vec<T> = st.buf.drain(..n).collect();
+            let items = drain_front(&mut st.buf, n);
             let end = st.buf.is_empty() && matches!(st.terminal, Some(Ok(())));
             return Some(Ok(Batch { items, end }));
         }
@@ -397,7 +397,11 @@ impl<T: Send + 'static> Reader<T> {
         self.slot.set_want(ALL);
         let result = self
             .wait(None, |st| {
-                out.extend(st.buf.drain(..));
+                if out.is_empty() {
+                    *out = Vec::from(std::mem::take(&mut st.buf));
+                } else {
+                    out.extend(st.buf.drain(..));
+                }
                 let end = st.terminal.clone()?;
                 self.slot.set_want(0);
                 Some(end)

@@ -246,6 +246,31 @@ impl<T> Shared<T> {
     }
 }
 
+/// The first `n` items of `buf`. Taking all of them hands the buffer over without copying.
+pub(crate) fn drain_front<T>(buf: &mut VecDeque<T>, n: usize) -> Vec<T> {
+    if n == buf.len() {
+        return Vec::from(std::mem::take(buf));
+    }
+    // Popping is cheaper than a `Drain`, whose drop must rejoin the deque's two halves.
+    let mut items = Vec::with_capacity(n);
+    while items.len() < n {
+        match buf.pop_front() {
+            Some(item) => items.push(item),
+            None => break,
+        }
+    }
+    items
+}
+
+/// Appends `items` to `buf`; into an empty buffer, without copying.
+pub(crate) fn append<T>(buf: &mut VecDeque<T>, items: Vec<T>) {
+    if buf.is_empty() {
+        *buf = VecDeque::from(items);
+    } else {
+        buf.extend(items);
+    }
+}
+
 /// Takes up to `k` items from `buf`, a whole number of `unit`s, or everything left (up to
 /// `k`) once the stream has ended.
 pub(crate) fn take_units<T>(
@@ -258,7 +283,7 @@ pub(crate) fn take_units<T>(
     let whole = n.min(k) / unit * unit;
     let take = if end.is_some() { n.min(k) } else { whole };
     if take > 0 {
-        return Take::Items(buf.drain(..take).collect());
+        return Take::Items(drain_front(buf, take));
     }
     match end {
         Some(end) if n == 0 => Take::Ended(end.clone()),
@@ -423,7 +448,7 @@ impl<In: Send + 'static, Out: Send + 'static> Stage<In, Out> {
         }
         if !self.cfg.ordered {
             st.stats.items_out += out.len() as u64;
-            st.buf.extend(out);
+            append(&mut st.buf, out);
             if fatal.is_some() {
                 st.fail = fatal;
             }
@@ -454,7 +479,7 @@ impl<In: Send + 'static, Out: Send + 'static> Stage<In, Out> {
             let items = st.reorder.pop_front().flatten().unwrap_or_default();
             st.held -= items.len();
             st.stats.items_out += items.len() as u64;
-            st.buf.extend(items);
+            append(&mut st.buf, items);
             let released = st.next_release;
             st.next_release += 1;
             if matches!(&st.fail_at, Some((s, _)) if *s == released) {
