@@ -141,7 +141,7 @@ fn rayon_aggregate() -> u64 {
     let sums: Vec<u64> = (0..ITEMS / 10)
         .map(|c| c * 10..c * 10 + 10)
         .par_bridge()
-        .map(|r| r.sum::<u64>())
+        .map(|r| r.map(black_box).sum::<u64>())
         .collect();
     assert_eq!(sums.len() as u64, ITEMS / 10);
     sums.into_iter().sum()
@@ -276,7 +276,9 @@ fn pariter_chain(
 
 fn pariter_aggregate() -> u64 {
     let chunks = (0..ITEMS / 10).map(|c| c * 10..c * 10 + 10);
-    let sums: Vec<u64> = chunks.parallel_map(|r| r.sum::<u64>()).collect();
+    let sums: Vec<u64> = chunks
+        .parallel_map(|r| r.map(black_box).sum::<u64>())
+        .collect();
     assert_eq!(sums.len() as u64, ITEMS / 10);
     sums.into_iter().sum()
 }

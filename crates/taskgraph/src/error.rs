@@ -136,6 +136,18 @@ impl std::error::Error for Error {
 /// What a stage does when its function fails on an item (or on a chunk, for `map_chunk`).
 ///
 /// Errors coming from upstream are always forwarded; the policy is about the stage's own code.
+///
+/// ```
+/// use taskgraph::{Error, ErrorPolicy, Pool};
+/// let pool = Pool::inline();
+/// let r = pool.source(["1", "x", "y"]).build()
+///     .map(|s: &str| Ok(s.parse::<u8>()?))
+///     .on_error(ErrorPolicy::Collect)
+///     .build();
+/// let mut got = Vec::new();
+/// let Err(Error::Collected { errors, .. }) = r.read_all_into(&mut got) else { panic!() };
+/// assert_eq!((got, errors.len()), (vec![1], 2));
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ErrorPolicy {
     /// Stop: deliver what was produced before the failure, then the error (the default).

@@ -197,6 +197,12 @@ impl Pool {
 
     /// The number of worker threads running now (retiring workers count until they finish
     /// their chunk).
+    ///
+    /// ```
+    /// let pool = taskgraph::Pool::new(3);
+    /// assert_eq!(pool.live_workers(), 3);
+    /// drop(pool); // joins the threads
+    /// ```
     pub fn live_workers(&self) -> usize {
         self.inner.live.load(Ordering::Acquire)
     }
@@ -236,6 +242,14 @@ impl Pool {
     }
 
     /// The number of stages built on this pool that are not cancelled yet.
+    ///
+    /// ```
+    /// let pool = taskgraph::Pool::inline();
+    /// let r = pool.source(0..3).build();
+    /// assert_eq!(pool.num_stages(), 1);
+    /// drop(r);
+    /// assert_eq!(pool.num_stages(), 0);
+    /// ```
     pub fn num_stages(&self) -> usize {
         self.inner.live_stages.load(Ordering::Acquire)
     }

@@ -346,6 +346,15 @@ impl<T: Send + 'static> Reader<T> {
     }
 
     /// [`read_deadline`](Reader::read_deadline) with a deadline `timeout` from now.
+    ///
+    /// ```
+    /// use std::num::NonZeroUsize;
+    /// use std::time::Duration;
+    /// let pool = taskgraph::Pool::new(1);
+    /// let r = pool.source(0..2).build();
+    /// let b = r.read_timeout(NonZeroUsize::new(2).unwrap(), Duration::from_secs(60)).unwrap();
+    /// assert_eq!(b.items, [0, 1]);
+    /// ```
     pub fn read_timeout(&self, n: NonZeroUsize, timeout: Duration) -> Result<Batch<T>, Error> {
         match Instant::now().checked_add(timeout) {
             Some(d) => self.read_deadline(n, d),
@@ -356,6 +365,13 @@ impl<T: Send + 'static> Reader<T> {
     /// Returns up to `n` items without waiting for other threads. The demand stays
     /// registered, so workers fill the buffer for the next read; in an inline pool, the
     /// queued chunks run in this thread first.
+    ///
+    /// ```
+    /// use std::num::NonZeroUsize;
+    /// let pool = taskgraph::Pool::inline();
+    /// let r = pool.source(0..10).build();
+    /// assert_eq!(r.try_read(NonZeroUsize::new(3).unwrap()).unwrap().items, [0, 1, 2]);
+    /// ```
     pub fn try_read(&self, n: NonZeroUsize) -> Result<Batch<T>, Error> {
         let n = n.get();
         let sh = self.shared();
@@ -393,6 +409,16 @@ impl<T: Send + 'static> Reader<T> {
 
     /// Appends everything until the end of the stream to `out`; on an error, `out` holds the
     /// items produced before it.
+    ///
+    /// ```
+    /// let pool = taskgraph::Pool::new(2);
+    /// let r = pool.source(0..5).build().map(|i: i32| {
+    ///     if i < 3 { Ok(i) } else { Err("too big".into()) }
+    /// }).ordered(true).build();
+    /// let mut got = Vec::new();
+    /// assert!(r.read_all_into(&mut got).is_err());
+    /// assert_eq!(got, [0, 1, 2]);
+    /// ```
     pub fn read_all_into(&self, out: &mut Vec<T>) -> Result<(), Error> {
         self.slot.set_want(ALL);
         let result = self
@@ -471,11 +497,28 @@ impl<T: Send + 'static> Reader<T> {
     }
 
     /// What the stage is doing.
+    ///
+    /// ```
+    /// use taskgraph::StageStatus;
+    /// let pool = taskgraph::Pool::inline();
+    /// let r = pool.source(0..3).build();
+    /// assert_eq!(r.status(), StageStatus::Idle);
+    /// r.read_all().unwrap();
+    /// assert_eq!(r.status(), StageStatus::Exhausted);
+    /// ```
     pub fn status(&self) -> StageStatus {
         self.shared().state().status()
     }
 
     /// The stage's counters.
+    ///
+    /// ```
+    /// let pool = taskgraph::Pool::inline();
+    /// let r = pool.source(0..3).build().filter_map(|i: i32| Ok((i > 0).then_some(i))).build();
+    /// r.read_all().unwrap();
+    /// let s = r.stats();
+    /// assert_eq!((s.items_in, s.items_out, s.buffered), (3, 2, 0));
+    /// ```
     pub fn stats(&self) -> StageStats {
         self.shared().state().stats()
     }
@@ -493,6 +536,14 @@ impl<T: Send + 'static> Reader<T> {
     /// Drops this reader: the same as `drop`, spelled out. If it was the stage's last
     /// reader, the stage is cancelled at once, with the stages upstream that no one else
     /// reads; their queued chunks and buffered items are dropped.
+    ///
+    /// ```
+    /// let pool = taskgraph::Pool::new(1);
+    /// let r = pool.source(0..).build().map(|i: u64| Ok(i)).build();
+    /// assert_eq!(pool.num_stages(), 2);
+    /// r.cancel();
+    /// assert_eq!(pool.num_stages(), 0);
+    /// ```
     pub fn cancel(self) {}
 }
 
