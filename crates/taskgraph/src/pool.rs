@@ -1,5 +1,6 @@
 //! The pool: worker threads sharing one ready-queue of stages that have a chunk to run.
 
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -31,6 +32,13 @@ pub(crate) trait Node: Send + Sync {
     }
 }
 
+thread_local! {
+    /// The pool whose chunk this thread is running (its address; 0 for none).
+    static RUNNING: Cell<usize> = const { Cell::new(0) };
+    /// The chunk this thread runs next, queued by the chunk it is running.
+    static NEXT: RefCell<Option<Arc<dyn Node>>> = const { RefCell::new(None) };
+}
+
 /// How many times an idle worker looks at the queue before it sleeps: waking a sleeping thread
 /// on another vCPU costs tens of microseconds here, a few spins cost far less.
 const SPINS: u32 = 64;
@@ -59,8 +67,30 @@ impl PoolInner {
         self.closed.load(Ordering::Acquire)
     }
 
-    /// Queues one chunk of `node`.
+    fn id(&self) -> usize {
+        self as *const PoolInner as usize
+    }
+
+    /// Queues one chunk of `node`. A chunk queued while this thread runs one of the pool's
+    /// chunks (typically: the next stage's chunk, for the items just produced) runs next on
+    /// this thread, while its items are in cache; other chunks go to the shared queue.
     pub(crate) fn submit(&self, node: Arc<dyn Node>) {
+        let node = if RUNNING.get() == self.id() {
+            match NEXT.with(|next| {
+                let mut next = next.borrow_mut();
+                if next.is_none() {
+                    *next = Some(node);
+                    None
+                } else {
+                    Some(node)
+                }
+            }) {
+                None => return,
+                Some(node) => node,
+            }
+        } else {
+            node
+        };
         if self.queue.push(node).is_err() {
             return; // closed: the pool is gone and its stages are shut down
         }
@@ -71,15 +101,23 @@ impl PoolInner {
         }
     }
 
-    /// Runs one queued chunk in the calling thread; false when none was queued.
+    /// Runs one queued chunk in the calling thread, then the chunks it hands on to this thread;
+    /// false when none was queued.
     pub(crate) fn run_one_job(&self) -> bool {
-        match self.queue.pop() {
-            Ok(node) => {
-                node.run_one();
-                true
-            }
-            Err(_) => false,
+        let Ok(node) = self.queue.pop() else {
+            return false;
+        };
+        // A chunk of another pool may wait in this thread's slot (a stage's code reading from
+        // this pool): set it aside until this pool's chain is done.
+        let outer = RUNNING.replace(self.id());
+        let waiting = NEXT.take();
+        node.run_one();
+        while let Some(next) = NEXT.take() {
+            next.run_one();
         }
+        NEXT.set(waiting);
+        RUNNING.set(outer);
+        true
     }
 
     pub(crate) fn register(&self, node: Weak<dyn Node>) {
