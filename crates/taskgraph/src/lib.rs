@@ -34,6 +34,17 @@
 //! drop(doubled); // cancels all three stages
 //! assert_eq!(pool.num_stages(), 0);
 //! ```
+//!
+//! A reader becomes the input of the stage built on it: it is moved, so a graph can neither
+//! gain a cycle nor read one output through two edges by accident (fan-out goes through
+//! [`Reader::split`] or [`Reader::broadcast`]):
+//!
+//! ```compile_fail
+//! let pool = taskgraph::Pool::inline();
+//! let r = pool.source(0..3).build();
+//! let a = r.map(|i: i32| Ok(i)).build();
+//! let b = r.map(|i: i32| Ok(i)).build(); // error: `r` was moved into `a`'s stage
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
