@@ -127,7 +127,7 @@ fn rayon_chain(stages: usize) -> u64 {
         let prev = it;
         it = Box::new(move |x| black_box(prev(x)));
     }
-    (0..ITEMS).par_bridge().map(|x| it(x)).sum()
+    (0..ITEMS).par_bridge().map(it).sum()
 }
 
 fn rayon_heavy() -> u64 {
