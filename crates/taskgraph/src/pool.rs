@@ -101,6 +101,24 @@ impl PoolInner {
         }
     }
 
+    /// Runs `pump` as if this thread were one of the pool's workers: the first chunk it
+    /// queues runs here and now (with the chunks that one hands on), instead of waiting in the
+    /// shared queue for a worker that the caller would then have to wait for. True when a
+    /// chunk ran.
+    pub(crate) fn pump_here(&self, pump: impl FnOnce()) -> bool {
+        let outer = RUNNING.replace(self.id());
+        let waiting = NEXT.take();
+        pump();
+        let mut ran = false;
+        while let Some(next) = NEXT.take() {
+            next.run_one();
+            ran = true;
+        }
+        NEXT.set(waiting);
+        RUNNING.set(outer);
+        ran
+    }
+
     /// Runs one queued chunk in the calling thread, then the chunks it hands on to this thread;
     /// false when none was queued.
     pub(crate) fn run_one_job(&self) -> bool {

@@ -257,8 +257,7 @@ impl<T: Send + 'static> Reader<T> {
             if let Some(r) = attempt(&mut sh.state()) {
                 return Some(r);
             }
-            self.stage.pump();
-            if sh.pool.run_one_job() {
+            if sh.pool.pump_here(|| self.stage.pump()) || sh.pool.run_one_job() {
                 continue;
             }
             let listener = self.event().listen();
@@ -266,8 +265,7 @@ impl<T: Send + 'static> Reader<T> {
                 return Some(r);
             }
             // The attempt may have taken items (read_all does), which makes room upstream.
-            self.stage.pump();
-            if sh.pool.run_one_job() {
+            if sh.pool.pump_here(|| self.stage.pump()) || sh.pool.run_one_job() {
                 continue;
             }
             match deadline {
