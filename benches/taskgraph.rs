@@ -10,7 +10,8 @@
 //! - `tg_identity_{1,5,10}_read_all`: the items through 1, 5 or 10 identity stages, all read at
 //!   once (evloop: `read_all`; peers: collect).
 //! - `tg_identity_{1,5,10}_read1`: the same, pulled one item at a time (evloop: `read(1)` in a
-//!   loop, on stages with `min_batch(1024)`, the read-ahead the peers' bounded channels give;
+//!   loop, on stages with `min_batch(1024)` and `max_chunk(1024)`: a refill of 1024 items in
+//!   one chunk, the read-ahead the peers' bounded channels give;
 //!   peers: `next()`). rayon cannot be pulled item by item and sits these rows out.
 //! - `tg_cpu_heavy_read_all`: `HEAVY_ITEMS` items through one map doing about a microsecond
 //!   of arithmetic each.
@@ -60,12 +61,19 @@ fn heavy(x: u64) -> u64 {
 
 // ---- evloop ----
 
+/// `read_ahead`: every stage refills `CHANNEL` items at a time, in one chunk.
 fn tg_chain(pool: &Pool, stages: usize, read_ahead: bool) -> Reader<u64> {
-    let mut r = pool.source(0..ITEMS).build();
+    let source = pool.source(0..ITEMS);
+    let mut r = if read_ahead {
+        source.max_chunk(nz(CHANNEL))
+    } else {
+        source
+    }
+    .build();
     for _ in 0..stages {
         let b = r.map(Ok);
         r = if read_ahead {
-            b.min_batch(nz(CHANNEL))
+            b.min_batch(nz(CHANNEL)).max_chunk(nz(CHANNEL))
         } else {
             b
         }
