@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Summarise `cargo bench --bench runtime` and `cargo bench --bench sync` as Markdown tables.
+"""Summarise `cargo bench --bench runtime`, `--bench sync` and `--bench taskgraph` as Markdown tables.
 
 Reads target/criterion/<row>/<impl>/new/estimates.json (the median's point estimate) and
 prints one table per benchmark file, a blank line between them:
@@ -8,6 +8,8 @@ prints one table per benchmark file, a blank line between them:
 - sync rows (benches/sync.rs): row | evloop | tokio | async-lock | async-channel |
   event-listener | evloop ÷ best peer; each row has results for the peers it compares
   against, and "-" under the others.
+- taskgraph rows (benches/taskgraph.rs): row | evloop | rayon | crossbeam | futures | pariter |
+  evloop ÷ best peer, with "-" where a peer sits a row out.
 
 A table's columns are evloop, the peers listed for it below, then any other implementation
 found in its rows' result directories. The ratio divides evloop's median by the fastest peer's
@@ -64,6 +66,19 @@ TABLES = [
             "queue_threads",
         ],
         ["tokio", "async-lock", "async-channel", "event-listener"],
+    ),
+    (
+        [
+            "tg_identity_1_read_all",
+            "tg_identity_5_read_all",
+            "tg_identity_10_read_all",
+            "tg_identity_1_read1",
+            "tg_identity_5_read1",
+            "tg_identity_10_read1",
+            "tg_cpu_heavy_read_all",
+            "tg_aggregate_10_to_1",
+        ],
+        ["rayon", "crossbeam", "futures", "pariter"],
     ),
 ]
 

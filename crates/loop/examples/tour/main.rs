@@ -6,6 +6,7 @@
 //! beside this file and is called from `main` in order.
 
 mod net;
+mod taskgraph;
 mod tls;
 
 use std::cell::RefCell;
@@ -164,6 +165,7 @@ fn main() -> io::Result<()> {
     });
     net::tour(&lp)?;
     tls::section(&lp)?;
+    taskgraph::section()?;
     println!("tour finished: {}", summary.unwrap()?);
     lp.close().unwrap();
     Ok(())
