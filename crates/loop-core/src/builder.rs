@@ -14,6 +14,12 @@ pub(crate) const DEFAULT_SLOW_CALLBACK: Duration = Duration::from_millis(100);
 /// but empty or `0`.
 pub const DEBUG_ENV: &str = "EVLOOP_DEBUG";
 
+/// The environment variable that picks the poller of loops that do not choose one: `polling`
+/// (or unset, or empty) for the [`DefaultPoller`], `epoll` for [`EpollPoller`](crate::EpollPoller)
+/// on Linux. Anything else makes [`EventLoopBuilder::build`] fail with `InvalidInput`, so a
+/// typo cannot silently measure the wrong poller.
+pub const POLLER_ENV: &str = "EVLOOP_POLLER";
+
 /// Builds an [`EventLoop`].
 ///
 /// - **Debug mode** reports every callback or task poll that takes longer than the slow-callback
@@ -55,8 +61,8 @@ pub(crate) struct Options {
 }
 
 impl EventLoopBuilder {
-    /// A builder with the defaults: the [`DefaultPoller`], debug mode from `EVLOOP_DEBUG`, the
-    /// real clock.
+    /// A builder with the defaults: the poller `EVLOOP_POLLER` names ([`DefaultPoller`] unless
+    /// it says `epoll`), debug mode from `EVLOOP_DEBUG`, the real clock.
     ///
     /// ```
     /// let lp = loop_core::EventLoopBuilder::new().build()?;
@@ -128,7 +134,8 @@ impl EventLoopBuilder {
     ///
     /// # Errors
     ///
-    /// When no poller was given and the OS refuses to create the default one.
+    /// When no poller was given and the OS refuses to create the default one, or
+    /// `EVLOOP_POLLER` names no poller.
     ///
     /// ```
     /// let lp = loop_core::EventLoop::builder().build()?;
@@ -138,7 +145,7 @@ impl EventLoopBuilder {
     pub fn build(self) -> io::Result<EventLoop> {
         let poller = match self.poller {
             Some(poller) => poller,
-            None => Box::new(DefaultPoller::new()?),
+            None => poller_from_env()?,
         };
         let debug = self.debug.unwrap_or_else(debug_from_env);
         let options = Options {
@@ -147,6 +154,19 @@ impl EventLoopBuilder {
             virtual_clock: self.virtual_clock,
         };
         Ok(EventLoop::from_parts(poller, options))
+    }
+}
+
+fn poller_from_env() -> io::Result<Box<dyn Poller>> {
+    let choice = std::env::var_os(POLLER_ENV).unwrap_or_default();
+    match choice.to_str() {
+        Some("" | "polling") => Ok(Box::new(DefaultPoller::new()?)),
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        Some("epoll") => Ok(Box::new(crate::EpollPoller::new()?)),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{POLLER_ENV}={choice:?} names no poller here (use `polling` or `epoll`)"),
+        )),
     }
 }
 

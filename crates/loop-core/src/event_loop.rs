@@ -932,6 +932,7 @@ impl fmt::Debug for Loop {
             .field("closed", &self.is_closed())
             .field("ready", &self.core.ready.borrow().len())
             .field("timers", &self.core.timers.borrow().len())
+            .field("poller", &self.core.shared.poller)
             .finish()
     }
 }

@@ -123,7 +123,7 @@ mod wait;
 
 pub use crate::as_completed::{AsCompleted, as_completed};
 pub use crate::blocking::unblock;
-pub use crate::builder::{DEBUG_ENV, EventLoopBuilder};
+pub use crate::builder::{DEBUG_ENV, EventLoopBuilder, POLLER_ENV};
 pub use crate::error::{
     Closed, InvalidStateError, JoinError, NoRunningLoop, PromiseError, RunError,
 };
