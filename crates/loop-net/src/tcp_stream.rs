@@ -564,7 +564,7 @@ impl AsyncRead for &TcpStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        sys::poll_read_with(&self.io, cx, |mut s| s.read(buf))
+        self.io.poll_read_stream(cx, buf.len(), |mut s| s.read(buf))
     }
 
     fn poll_read_vectored(
@@ -572,7 +572,9 @@ impl AsyncRead for &TcpStream {
         cx: &mut Context<'_>,
         bufs: &mut [IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
-        sys::poll_read_with(&self.io, cx, |mut s| s.read_vectored(bufs))
+        let len = bufs.iter().map(|b| b.len()).sum();
+        self.io
+            .poll_read_stream(cx, len, |mut s| s.read_vectored(bufs))
     }
 }
 

@@ -123,17 +123,10 @@ where
     }
 
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        let io = self.0.registered();
-        loop {
-            match io.get_ref().read(buf) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    io.clear_readable()?;
-                    ready!(io.poll_readable(cx))?;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                result => return Poll::Ready(result),
-            }
-        }
+        let len = buf.len();
+        self.0
+            .registered()
+            .poll_read_stream(cx, len, |mut s| s.read(buf))
     }
 
     fn poll_write(
