@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Summarise `cargo bench --bench runtime`, `--bench sync` and `--bench taskgraph` as Markdown tables.
+"""Summarise `cargo bench --bench runtime`, `sync`, `tls`, `taskgraph` and `net` as Markdown tables.
 
 Reads target/criterion/<row>/<impl>/new/estimates.json (the median's point estimate) and
 prints one table per benchmark file, a blank line between them:
@@ -8,6 +8,8 @@ prints one table per benchmark file, a blank line between them:
 - sync rows (benches/sync.rs): row | evloop | tokio | async-lock | async-channel |
   event-listener | evloop ÷ best peer; each row has results for the peers it compares
   against, and "-" under the others.
+- tls rows (benches/tls.rs): row | evloop | tokio (tokio-rustls) | smol (futures-rustls) |
+  evloop ÷ best peer.
 - taskgraph rows (benches/taskgraph.rs): row | evloop | rayon | crossbeam | futures | pariter |
   evloop ÷ best peer, with "-" where a peer sits a row out.
 
@@ -67,6 +69,7 @@ TABLES = [
         ],
         ["tokio", "async-lock", "async-channel", "event-listener"],
     ),
+    (["tls_handshake", "tls_bulk_64k"], ["tokio", "smol"]),
     (
         [
             "tg_identity_1_read_all",
