@@ -68,6 +68,7 @@ mod addr;
 mod connect;
 mod read_error;
 mod split;
+mod stream_impls;
 mod stream_reader;
 mod stream_writer;
 mod sys;

@@ -1,7 +1,9 @@
-//! The few socket calls the streams make themselves: sends that never raise SIGPIPE, and
-//! readiness-driven polling of a non-blocking operation.
+//! The few socket calls the streams make themselves: sends that never raise SIGPIPE, a
+//! `shutdown(Write)` that tolerates a vanished peer, and readiness-driven polling of a
+//! non-blocking operation.
 
 use std::io::{self, IoSlice};
+use std::net::Shutdown;
 use std::os::fd::AsFd;
 use std::task::{Context, Poll, ready};
 
@@ -17,6 +19,14 @@ pub(crate) fn send(fd: &impl AsFd, buf: &[u8]) -> io::Result<usize> {
 /// `sendmsg(2)` with `MSG_NOSIGNAL` (plain `writev` could raise SIGPIPE).
 pub(crate) fn send_vectored(fd: &impl AsFd, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     SockRef::from(fd).send_vectored_with_flags(bufs, libc::MSG_NOSIGNAL)
+}
+
+/// `shutdown(Write)`, where a peer that is already gone is no error: closing is done.
+pub(crate) fn shutdown_write(fd: &impl AsFd) -> io::Result<()> {
+    match SockRef::from(fd).shutdown(Shutdown::Write) {
+        Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+        other => other,
+    }
 }
 
 /// Runs `op` until it stops returning `WouldBlock`, waiting for readability in between.

@@ -11,7 +11,8 @@ use futures_lite::io::{AsyncRead, AsyncWrite};
 use loop_core::Async;
 
 use crate::sys;
-use crate::tcp_stream::{TcpStream, shutdown_write};
+use crate::sys::shutdown_write;
+use crate::tcp_stream::TcpStream;
 use crate::transport_info::TransportAddr;
 use crate::unix_stream::UnixStream;
 
