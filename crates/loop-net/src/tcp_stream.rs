@@ -518,7 +518,7 @@ impl TcpStream {
     }
 }
 
-crate::stream_impls::impl_socket_stream!(TcpStream);
+crate::socket_impls::impl_socket_stream!(TcpStream);
 
 #[cfg(test)]
 mod tests {

@@ -323,4 +323,4 @@ impl UnixStream {
     }
 }
 
-crate::stream_impls::impl_socket_stream!(UnixStream);
+crate::socket_impls::impl_socket_stream!(UnixStream);

@@ -1,18 +1,51 @@
-//! The trait impls [`TcpStream`](crate::TcpStream) and [`UnixStream`](crate::UnixStream) share
-//! to the letter. A macro rather than a generic wrapper, so each stream stays its own public
-//! type and every call stays a direct, monomorphic one.
+//! The trait impls the socket types share to the letter. Macros rather than a generic
+//! wrapper, so each socket stays its own public type and every call stays a direct,
+//! monomorphic one.
 
-/// Implements `Duplex`, `Debug`, `AsFd`, `AsRawFd` and futures-io `AsyncRead` / `AsyncWrite`
+/// Implements `Debug` (the named address methods, `.ok()`, and the fd), `AsFd` and `AsRawFd`
+/// for a socket type whose registered socket is in a field `io: Async<_>`.
+macro_rules! impl_socket {
+    ($socket:ident, $($addr:ident),+) => {
+        // An unnamed scope, so these imports cannot clash with the caller's.
+        const _: () = {
+            use std::fmt;
+            use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+
+            impl fmt::Debug for $socket {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.debug_struct(stringify!($socket))
+                        $(.field(stringify!($addr), &self.$addr().ok()))+
+                        .field("fd", &self.as_raw_fd())
+                        .finish()
+                }
+            }
+
+            impl AsFd for $socket {
+                fn as_fd(&self) -> BorrowedFd<'_> {
+                    self.io.get_ref().as_fd()
+                }
+            }
+
+            impl AsRawFd for $socket {
+                fn as_raw_fd(&self) -> RawFd {
+                    self.io.get_ref().as_raw_fd()
+                }
+            }
+        };
+    };
+}
+
+/// `impl_socket!` with both addresses, and `Duplex` and futures-io `AsyncRead` / `AsyncWrite`
 /// (on the value and on a shared reference) for a stream type with `shutdown`, `local_addr`
 /// and `peer_addr` methods and its registered socket in a field `io: Async<_>`.
 macro_rules! impl_socket_stream {
     ($stream:ident) => {
+        $crate::socket_impls::impl_socket!($stream, local_addr, peer_addr);
+
         // An unnamed scope, so these imports cannot clash with the caller's.
         const _: () = {
-            use std::fmt;
             use std::io::{self, IoSlice, IoSliceMut, Read};
             use std::net::Shutdown;
-            use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
             use std::pin::Pin;
             use std::task::{Context, Poll};
 
@@ -24,28 +57,6 @@ macro_rules! impl_socket_stream {
             impl $crate::split::Duplex for $stream {
                 fn shutdown_write(&self) -> io::Result<()> {
                     self.shutdown(Shutdown::Write)
-                }
-            }
-
-            impl fmt::Debug for $stream {
-                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.debug_struct(stringify!($stream))
-                        .field("local_addr", &self.local_addr().ok())
-                        .field("peer_addr", &self.peer_addr().ok())
-                        .field("fd", &self.as_raw_fd())
-                        .finish()
-                }
-            }
-
-            impl AsFd for $stream {
-                fn as_fd(&self) -> BorrowedFd<'_> {
-                    self.io.get_ref().as_fd()
-                }
-            }
-
-            impl AsRawFd for $stream {
-                fn as_raw_fd(&self) -> RawFd {
-                    self.io.get_ref().as_raw_fd()
                 }
             }
 
@@ -142,4 +153,4 @@ macro_rules! impl_socket_stream {
     };
 }
 
-pub(crate) use impl_socket_stream;
+pub(crate) use {impl_socket, impl_socket_stream};
