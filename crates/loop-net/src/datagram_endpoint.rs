@@ -11,7 +11,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::transport_conn::{DEFAULT_HIGH, report};
+use crate::transport_conn::{DEFAULT_HIGH, report, resolve_limits};
 use crate::transport_receiver::{Fault, ReadBuffer, guarded};
 use crate::udp::UdpSocket;
 
@@ -594,17 +594,7 @@ impl DatagramTransport {
         high: Option<usize>,
         low: Option<usize>,
     ) -> io::Result<()> {
-        let high = high.unwrap_or(match low {
-            Some(low) => low.saturating_mul(4),
-            None => DEFAULT_HIGH,
-        });
-        let low = low.unwrap_or(high / 4);
-        if high < low {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("high ({high}) must be >= low ({low})"),
-            ));
-        }
+        let (high, low) = resolve_limits(high, low)?;
         self.ep.high.set(high);
         self.ep.low.set(low);
         self.ep.check_flow();

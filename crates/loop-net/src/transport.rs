@@ -537,17 +537,7 @@ impl Transport {
         high: Option<usize>,
         low: Option<usize>,
     ) -> io::Result<()> {
-        let high = high.unwrap_or(match low {
-            Some(low) => low.saturating_mul(4),
-            None => crate::transport_conn::DEFAULT_HIGH,
-        });
-        let low = low.unwrap_or(high / 4);
-        if high < low {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("high ({high}) must be >= low ({low})"),
-            ));
-        }
+        let (high, low) = crate::transport_conn::resolve_limits(high, low)?;
         self.conn.set_write_buffer_limits(high, low);
         Ok(())
     }

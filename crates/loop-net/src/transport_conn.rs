@@ -25,6 +25,26 @@ use crate::transport_write_buffer::WriteBuffer;
 /// asyncio's default high-water mark.
 pub(crate) const DEFAULT_HIGH: usize = 64 * 1024;
 
+/// Write-buffer limits as asyncio's `set_write_buffer_limits` takes them: a missing high mark is
+/// four times the low one (or [`DEFAULT_HIGH`]), a missing low mark a quarter of the high one.
+pub(crate) fn resolve_limits(
+    high: Option<usize>,
+    low: Option<usize>,
+) -> io::Result<(usize, usize)> {
+    let high = high.unwrap_or(match low {
+        Some(low) => low.saturating_mul(4),
+        None => DEFAULT_HIGH,
+    });
+    let low = low.unwrap_or(high / 4);
+    if high < low {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("high ({high}) must be >= low ({low})"),
+        ));
+    }
+    Ok((high, low))
+}
+
 /// Reads delivered in one poll before the driver lets other tasks run.
 const READ_BUDGET: u32 = 16;
 

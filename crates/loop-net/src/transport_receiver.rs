@@ -134,13 +134,38 @@ fn with<P: ?Sized, R>(
     guarded(callback, || f(&mut p))
 }
 
+/// The receiver methods that [`Protocol`] and [`BufferedProtocol`] share by name and meaning,
+/// for an impl on a wrapper of `Rc<RefCell<P>>`.
+macro_rules! shared_callbacks {
+    () => {
+        fn connection_made(&self, transport: Transport) -> Result<(), Fault> {
+            with(&self.0, "connection_made", |p| p.connection_made(transport))
+        }
+
+        fn eof_received(&self) -> Result<bool, Fault> {
+            with(&self.0, "eof_received", |p| p.eof_received())
+        }
+
+        fn connection_lost(&self, error: Option<io::Error>) -> Result<(), Fault> {
+            with(&self.0, "connection_lost", |p| p.connection_lost(error))
+        }
+
+        fn flow(&self, pause: bool) -> Option<Result<(), Fault>> {
+            let mut p = self.0.try_borrow_mut().ok()?;
+            Some(if pause {
+                guarded("pause_writing", || p.pause_writing())
+            } else {
+                guarded("resume_writing", || p.resume_writing())
+            })
+        }
+    };
+}
+
 /// A [`Protocol`] as a receiver.
 pub(crate) struct SliceReceiver<P>(pub(crate) Rc<RefCell<P>>);
 
 impl<P: Protocol> Receiver for SliceReceiver<P> {
-    fn connection_made(&self, transport: Transport) -> Result<(), Fault> {
-        with(&self.0, "connection_made", |p| p.connection_made(transport))
-    }
+    shared_callbacks!();
 
     fn poll_receive<S: TransportIo>(
         &self,
@@ -163,32 +188,13 @@ impl<P: Protocol> Receiver for SliceReceiver<P> {
             with(&self.0, "data_received", |p| p.data_received(data)).map(|()| Received::Data),
         )
     }
-
-    fn eof_received(&self) -> Result<bool, Fault> {
-        with(&self.0, "eof_received", |p| p.eof_received())
-    }
-
-    fn connection_lost(&self, error: Option<io::Error>) -> Result<(), Fault> {
-        with(&self.0, "connection_lost", |p| p.connection_lost(error))
-    }
-
-    fn flow(&self, pause: bool) -> Option<Result<(), Fault>> {
-        let mut p = self.0.try_borrow_mut().ok()?;
-        Some(if pause {
-            guarded("pause_writing", || p.pause_writing())
-        } else {
-            guarded("resume_writing", || p.resume_writing())
-        })
-    }
 }
 
 /// A [`BufferedProtocol`] as a receiver.
 pub(crate) struct BufferReceiver<P>(pub(crate) Rc<RefCell<P>>);
 
 impl<P: BufferedProtocol> Receiver for BufferReceiver<P> {
-    fn connection_made(&self, transport: Transport) -> Result<(), Fault> {
-        with(&self.0, "connection_made", |p| p.connection_made(transport))
-    }
+    shared_callbacks!();
 
     fn poll_receive<S: TransportIo>(
         &self,
@@ -233,22 +239,5 @@ impl<P: BufferedProtocol> Receiver for BufferReceiver<P> {
         Poll::Ready(
             with(&self.0, "buffer_updated", |p| p.buffer_updated(n)).map(|()| Received::Data),
         )
-    }
-
-    fn eof_received(&self) -> Result<bool, Fault> {
-        with(&self.0, "eof_received", |p| p.eof_received())
-    }
-
-    fn connection_lost(&self, error: Option<io::Error>) -> Result<(), Fault> {
-        with(&self.0, "connection_lost", |p| p.connection_lost(error))
-    }
-
-    fn flow(&self, pause: bool) -> Option<Result<(), Fault>> {
-        let mut p = self.0.try_borrow_mut().ok()?;
-        Some(if pause {
-            guarded("pause_writing", || p.pause_writing())
-        } else {
-            guarded("resume_writing", || p.resume_writing())
-        })
     }
 }
