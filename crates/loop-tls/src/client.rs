@@ -255,10 +255,7 @@ impl ConnectorBuilder {
         chain: Vec<CertificateDer<'static>>,
         key: PrivateKeyDer<'static>,
     ) -> Self {
-        self.identity = Some(Identity::Der {
-            chain,
-            key: Arc::new(key),
-        });
+        self.identity = Some(Identity::der(chain, key));
         self
     }
 
@@ -273,10 +270,7 @@ impl ConnectorBuilder {
         cert: impl Into<PathBuf>,
         key: impl Into<PathBuf>,
     ) -> Self {
-        self.identity = Some(Identity::Files {
-            cert: cert.into(),
-            key: key.into(),
-        });
+        self.identity = Some(Identity::files(cert, key));
         self
     }
 

@@ -1,7 +1,7 @@
 //! Certificate chains and private keys from PEM files, with errors that name the file and the fault.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustls::crypto::CryptoProvider;
@@ -112,8 +112,8 @@ pub(crate) fn certified_key(
 #[derive(Debug, Clone)]
 pub(crate) enum Identity {
     Files {
-        cert: std::path::PathBuf,
-        key: std::path::PathBuf,
+        cert: PathBuf,
+        key: PathBuf,
     },
     Der {
         chain: Vec<CertificateDer<'static>>,
@@ -122,6 +122,20 @@ pub(crate) enum Identity {
 }
 
 impl Identity {
+    pub(crate) fn der(chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>) -> Self {
+        Identity::Der {
+            chain,
+            key: Arc::new(key),
+        }
+    }
+
+    pub(crate) fn files(cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        Identity::Files {
+            cert: cert.into(),
+            key: key.into(),
+        }
+    }
+
     pub(crate) fn load(&self, provider: &CryptoProvider) -> io::Result<Arc<CertifiedKey>> {
         match self {
             Identity::Files { cert, key } => {

@@ -168,10 +168,7 @@ impl AcceptorBuilder {
         chain: Vec<CertificateDer<'static>>,
         key: PrivateKeyDer<'static>,
     ) -> Self {
-        self.default = Some(Identity::Der {
-            chain,
-            key: Arc::new(key),
-        });
+        self.default = Some(Identity::der(chain, key));
         self
     }
 
@@ -185,10 +182,7 @@ impl AcceptorBuilder {
         cert: impl Into<PathBuf>,
         key: impl Into<PathBuf>,
     ) -> Self {
-        self.default = Some(Identity::Files {
-            cert: cert.into(),
-            key: key.into(),
-        });
+        self.default = Some(Identity::files(cert, key));
         self
     }
 
@@ -209,10 +203,7 @@ impl AcceptorBuilder {
         chain: Vec<CertificateDer<'static>>,
         key: PrivateKeyDer<'static>,
     ) -> Self {
-        let identity = Identity::Der {
-            chain,
-            key: Arc::new(key),
-        };
+        let identity = Identity::der(chain, key);
         self.by_name
             .push((host_name.to_ascii_lowercase(), identity));
         self
@@ -230,10 +221,7 @@ impl AcceptorBuilder {
         cert: impl Into<PathBuf>,
         key: impl Into<PathBuf>,
     ) -> Self {
-        let identity = Identity::Files {
-            cert: cert.into(),
-            key: key.into(),
-        };
+        let identity = Identity::files(cert, key);
         self.by_name
             .push((host_name.to_ascii_lowercase(), identity));
         self
