@@ -145,6 +145,10 @@ fn r6_drain_fails_instead_of_spinning_once_the_peer_has_gone() {
     let addr = server.local_addr().unwrap();
     let peer = std::thread::spawn(move || {
         let (s, _) = server.accept().unwrap();
+        // Reset only once the client has surely seen the connection established: a reset
+        // racing the handshake would fail `connect` itself, which is not what this tests.
+        let mut hello = [0u8; 1];
+        std::io::Read::read_exact(&mut &s, &mut hello).unwrap();
         socket2::SockRef::from(&s)
             .set_linger(Some(std::time::Duration::ZERO))
             .unwrap();
@@ -152,6 +156,8 @@ fn r6_drain_fails_instead_of_spinning_once_the_peer_has_gone() {
     });
     run(async {
         let mut w = StreamWriter::new(TcpStream::connect(addr).await.unwrap());
+        w.write(b"!");
+        w.drain().await.unwrap();
         peer.join().unwrap();
         let chunk = vec![1u8; 128 * 1024];
         let err = loop {
