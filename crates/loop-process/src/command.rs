@@ -423,6 +423,11 @@ impl Command {
         child.communicate(b"").await
     }
 
+    /// `spawn` with every stream piped unless set otherwise (asyncio's `subprocess_exec`).
+    pub(crate) fn spawn_piped(&mut self) -> io::Result<Child> {
+        self.spawn_with(Kind::Piped, Kind::Piped, Kind::Piped)
+    }
+
     fn spawn_with(&mut self, stdin: Kind, stdout: Kind, stderr: Kind) -> io::Result<Child> {
         let lp = get_running_loop().map_err(io::Error::other)?;
         let stdin = self.stdin.as_ref().map_or(&stdin, |s| &s.0);

@@ -122,10 +122,6 @@ impl PipeReader {
     pub fn into_owned_fd(self) -> io::Result<OwnedFd> {
         unregistered(self.io)
     }
-
-    pub(crate) fn get_ref(&self) -> &Async<File> {
-        &self.io
-    }
 }
 
 impl PipeWriter {
@@ -150,6 +146,12 @@ impl PipeWriter {
         registered(Some(lp), fd.into()).map(|io| PipeWriter { io })
     }
 
+    /// Ready once the read end has been closed everywhere (the kernel reports an error
+    /// condition on the write end), so an idle writer learns that its reader left.
+    pub(crate) fn poll_reader_gone(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_readable(cx)
+    }
+
     /// Deregisters the descriptor, puts it back in blocking mode and returns it.
     ///
     /// # Errors
@@ -165,10 +167,6 @@ impl PipeWriter {
     /// ```
     pub fn into_owned_fd(self) -> io::Result<OwnedFd> {
         unregistered(self.io)
-    }
-
-    pub(crate) fn get_ref(&self) -> &Async<File> {
-        &self.io
     }
 }
 

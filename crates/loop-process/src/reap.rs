@@ -14,7 +14,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
 use std::sync::{Mutex, OnceLock};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use loop_core::{Async, Loop};
 use rustix::process::{Pid, WaitOptions, pidfd_open, waitpid};
@@ -39,12 +39,12 @@ impl Watch {
     pub(crate) fn poll_changed(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self {
             Watch::Pidfd(fd) => {
-                let ready = fd.poll_readable(cx);
-                if ready.is_ready() {
-                    // Readable means exited; forget it so a spurious wake-up cannot spin.
-                    fd.clear_readable()?;
-                }
-                ready
+                ready!(fd.poll_readable(cx))?;
+                // The pidfd says the child exited, yet `waitpid` did not find it: the kernel
+                // signals the pidfd a moment before the zombie becomes waitable. The readiness
+                // stays cached (the edge will not come again), so look again next turn.
+                cx.waker().wake_by_ref();
+                Poll::Pending
             }
             Watch::Sigchld(signals) => signals.poll_recv(cx).map_ok(drop),
         }
