@@ -445,8 +445,7 @@ impl Command {
         if matches!(stderr, Kind::Stdout) {
             let write = match stdout {
                 Kind::Piped => {
-                    let (read, write) =
-                        rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+                    let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
                     merged_reader = Some(read);
                     Some(write)
                 }

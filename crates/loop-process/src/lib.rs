@@ -62,7 +62,9 @@ pub use crate::child::{Child, ChildStderr, ChildStdin, ChildStdout};
 pub use crate::command::{Command, Stdio};
 pub use crate::pipe::{PipeReader, PipeWriter, pipe};
 pub use crate::signal::{Signal, Signals, ctrl_c};
-pub use crate::subprocess::{PipeTransport, SubprocessProtocol, SubprocessTransport, subprocess_exec};
+pub use crate::subprocess::{
+    PipeTransport, SubprocessProtocol, SubprocessTransport, subprocess_exec,
+};
 pub use crate::transport::{
     ReadPipeProtocol, ReadPipeTransport, WritePipeProtocol, WritePipeTransport, connect_read_pipe,
     connect_write_pipe,

@@ -181,7 +181,11 @@ impl AsyncRead for PipeReader {
 }
 
 impl AsyncWrite for PipeWriter {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut &self.io).poll_write(cx, buf)
     }
 
@@ -208,12 +212,16 @@ impl AsFd for PipeWriter {
 
 impl fmt::Debug for PipeReader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("PipeReader").field(&self.io.get_ref()).finish()
+        f.debug_tuple("PipeReader")
+            .field(&self.io.get_ref())
+            .finish()
     }
 }
 
 impl fmt::Debug for PipeWriter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("PipeWriter").field(&self.io.get_ref()).finish()
+        f.debug_tuple("PipeWriter")
+            .field(&self.io.get_ref())
+            .finish()
     }
 }

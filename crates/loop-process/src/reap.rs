@@ -137,11 +137,13 @@ pub(crate) fn reap_in_background(pid: Pid, watch: Option<Watch>) {
             let _ = reaper.poller.notify();
         }
         // No thread could be started: the best left is to wait here.
-        None => while let Err(e) = waitpid(Some(orphan.pid), WaitOptions::empty()) {
-            if e != rustix::io::Errno::INTR {
-                break;
+        None => {
+            while let Err(e) = waitpid(Some(orphan.pid), WaitOptions::empty()) {
+                if e != rustix::io::Errno::INTR {
+                    break;
+                }
             }
-        },
+        }
     }
 }
 
@@ -164,7 +166,12 @@ impl Reaper {
                         let key = next_key;
                         next_key += 1;
                         // SAFETY: the fd stays open in `watched` until after it is deleted.
-                        if unsafe { self.poller.add(fd.as_raw_fd(), polling::Event::readable(key)) }.is_ok() {
+                        if unsafe {
+                            self.poller
+                                .add(fd.as_raw_fd(), polling::Event::readable(key))
+                        }
+                        .is_ok()
+                        {
                             watched.insert(key, orphan);
                         } else {
                             without_pidfd.push(orphan.pid);
@@ -178,8 +185,11 @@ impl Reaper {
                     let _ = rustix::io::ioctl_fionbio(&wake, true);
                     // SAFETY: the fd stays open in `sigchld` for the thread's life.
                     let _ = unsafe {
-                        self.poller
-                            .add_with_mode(wake.as_raw_fd(), polling::Event::readable(SIGCHLD_KEY), polling::PollMode::Level)
+                        self.poller.add_with_mode(
+                            wake.as_raw_fd(),
+                            polling::Event::readable(SIGCHLD_KEY),
+                            polling::PollMode::Level,
+                        )
                     };
                     sigchld = Some((subscription, wake));
                 }

@@ -109,7 +109,10 @@ impl Signal {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn raise(self) -> io::Result<()> {
-        Ok(rustix::process::kill_process(rustix::process::getpid(), self.0)?)
+        Ok(rustix::process::kill_process(
+            rustix::process::getpid(),
+            self.0,
+        )?)
     }
 
     pub(crate) fn to_rustix(self) -> rustix::process::Signal {
@@ -247,7 +250,9 @@ impl Drop for Subscription {
         if registry.listeners[self.slot] == 0 {
             if let Some(previous) = registry.previous[self.slot].take() {
                 // SAFETY: `previous` is the disposition `install` replaced, valid to reinstate.
-                unsafe { libc::sigaction(self.slot as libc::c_int, &previous, std::ptr::null_mut()) };
+                unsafe {
+                    libc::sigaction(self.slot as libc::c_int, &previous, std::ptr::null_mut())
+                };
             }
         }
     }

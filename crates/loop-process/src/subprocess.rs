@@ -247,7 +247,10 @@ impl SubprocessTransport {
         if let Some(stdin) = &self.state.stdin {
             stdin.close();
         }
-        for pipe in [&self.state.stdout, &self.state.stderr].into_iter().flatten() {
+        for pipe in [&self.state.stdout, &self.state.stderr]
+            .into_iter()
+            .flatten()
+        {
             pipe.close();
         }
         let mut child = self.state.child.borrow_mut();
@@ -360,7 +363,8 @@ pub async fn subprocess_exec<P: SubprocessProtocol>(
     let protocol = Rc::new(RefCell::new(protocol_factory()));
     let dyn_protocol: Rc<RefCell<dyn SubprocessProtocol>> = protocol.clone();
     let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
-    let open_pipes = stdin.is_some() as usize + stdout.is_some() as usize + stderr.is_some() as usize;
+    let open_pipes =
+        stdin.is_some() as usize + stdout.is_some() as usize + stderr.is_some() as usize;
     // The pipe tasks report into the shared state, which holds their transports: they reach
     // it through a cell filled below, before any of them runs (tasks start on a later turn).
     let slot: Rc<RefCell<Option<Rc<State>>>> = Rc::new(RefCell::new(None));
@@ -421,4 +425,3 @@ pub async fn subprocess_exec<P: SubprocessProtocol>(
     protocol.borrow_mut().connection_made(&transport);
     Ok((transport, protocol))
 }
-
