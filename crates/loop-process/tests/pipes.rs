@@ -77,16 +77,16 @@ fn read_pipe_protocol_sees_data_eof_and_lost() {
     common::run(async {
         let (read, write) = rustix::pipe::pipe().unwrap();
         let (_transport, protocol) = connect_read_pipe(Reader::default, read).unwrap();
-        let (_wt, writer) = connect_write_pipe(Writer::default, write).unwrap();
-        _wt.write(b"hello ").unwrap();
-        _wt.write(b"pipe").unwrap();
-        _wt.close();
+        let (transport, writer) = connect_write_pipe(Writer::default, write).unwrap();
+        transport.write(b"hello ").unwrap();
+        transport.write(b"pipe").unwrap();
+        transport.close();
         until(|| protocol.borrow().lost.is_some()).await;
-        let p = protocol.borrow();
-        assert_eq!(
-            (&p.data[..], p.eof, p.lost),
-            (&b"hello pipe"[..], true, Some(None))
-        );
+        let seen = {
+            let p = protocol.borrow();
+            (p.data.clone(), p.eof, p.lost)
+        };
+        assert_eq!(seen, (b"hello pipe".to_vec(), true, Some(None)));
         until(|| writer.borrow().lost.is_some()).await;
         assert_eq!(writer.borrow().lost, Some(None));
     });

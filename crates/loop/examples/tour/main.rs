@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 use evloop::{Async, EventLoop, TaskBuilder, TaskGroup};
 use futures_lite::{AsyncReadExt, AsyncWriteExt, StreamExt};
 
+mod process;
+
 fn main() -> io::Result<()> {
     let lp = EventLoop::new()?;
 
@@ -159,6 +161,7 @@ fn main() -> io::Result<()> {
             lp.live_tasks()
         ))
     });
+    process::tour(&lp)?;
     println!("tour finished: {}", summary.unwrap()?);
     lp.close().unwrap();
     Ok(())
