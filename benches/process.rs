@@ -19,6 +19,10 @@
 //!   `write`/`read` for the pipe row. This is the floor; the runtimes add a pidfd, its
 //!   registration, and non-blocking pipe I/O through their reactors.
 //!
+//! Before the criterion groups, an interleaved pass times all four round-robin (300 rounds)
+//! and prints each median with the ratios evloop / best peer and evloop / bare: the figures
+//! to trust on a busy machine, where load drifts between back-to-back criterion groups.
+//!
 //! Spawning costs about 0.5..0.9 ms here (limits.md), so each row takes few samples; the whole
 //! run stays well under three minutes. Each workload's result is checked once before timing.
 //! `python3 benches/ratios.py` does not know these rows yet; the README's loop-process section
@@ -26,7 +30,7 @@
 
 use std::hint::black_box;
 use std::io::{BufRead, Write};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -136,6 +140,45 @@ fn bare_cat() -> Vec<u8> {
     line
 }
 
+/// Times the implementations round-robin, one call each per round (the first one rotating),
+/// and prints each one's median: on a loaded machine the load then falls on all of them
+/// alike, which back-to-back criterion groups cannot promise.
+fn interleaved(row: &str, impls: &mut [(&str, &mut dyn FnMut())]) {
+    const ROUNDS: usize = 300;
+    let mut times = vec![Vec::with_capacity(ROUNDS); impls.len()];
+    for round in 0..ROUNDS {
+        for k in 0..impls.len() {
+            let i = (round + k) % impls.len();
+            let start = Instant::now();
+            (impls[i].1)();
+            times[i].push(start.elapsed());
+        }
+    }
+    let medians: Vec<Duration> = times
+        .iter_mut()
+        .map(|t| {
+            t.sort();
+            t[t.len() / 2]
+        })
+        .collect();
+    let line: Vec<String> = impls
+        .iter()
+        .zip(&medians)
+        .map(|((name, _), m)| format!("{name} {:.0} µs", m.as_secs_f64() * 1e6))
+        .collect();
+    let ratio = |i: usize, j: usize| medians[i].as_secs_f64() / medians[j].as_secs_f64();
+    let best_peer = (1..impls.len() - 1)
+        .min_by_key(|&i| medians[i])
+        .expect("peers");
+    println!(
+        "interleaved {row}: {}; evloop / best peer ({}) {:.2}; evloop / bare {:.2}",
+        line.join(", "),
+        impls[best_peer].0,
+        ratio(0, best_peer),
+        ratio(0, impls.len() - 1)
+    );
+}
+
 fn process(c: &mut Criterion) {
     let lp = evloop::EventLoop::new().unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -147,6 +190,25 @@ fn process(c: &mut Criterion) {
     for line in [evloop_cat(&lp), tokio_cat(&rt), async_process_cat(), bare_cat()] {
         assert_eq!(line, LINE);
     }
+
+    interleaved(
+        "spawn_wait_true",
+        &mut [
+            ("evloop", &mut || assert!(evloop_true(&lp))),
+            ("tokio", &mut || assert!(tokio_true(&rt))),
+            ("async-process", &mut || assert!(async_process_true())),
+            ("bare", &mut || assert!(bare_true())),
+        ],
+    );
+    interleaved(
+        "cat_round_trip",
+        &mut [
+            ("evloop", &mut || assert_eq!(evloop_cat(&lp), LINE)),
+            ("tokio", &mut || assert_eq!(tokio_cat(&rt), LINE)),
+            ("async-process", &mut || assert_eq!(async_process_cat(), LINE)),
+            ("bare", &mut || assert_eq!(bare_cat(), LINE)),
+        ],
+    );
 
     let mut group = c.benchmark_group("spawn_wait_true");
     group
