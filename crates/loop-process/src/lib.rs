@@ -70,3 +70,19 @@ pub use crate::transport::{
     connect_write_pipe,
 };
 pub use std::process::{ExitStatus, Output};
+
+#[cfg(test)]
+mod tests {
+    fn send<T: Send>() {}
+
+    #[test]
+    fn handles_can_move_between_threads() {
+        // A child, its pipes, a command and a signal stream may be created on one thread and
+        // moved (not used) elsewhere, as with tokio's and async-process's types.
+        send::<super::Child>();
+        send::<super::Command>();
+        send::<super::PipeReader>();
+        send::<super::PipeWriter>();
+        send::<super::Signals>();
+    }
+}
