@@ -187,7 +187,12 @@ fn process(c: &mut Criterion) {
         .unwrap();
 
     assert!(evloop_true(&lp) && tokio_true(&rt) && async_process_true() && bare_true());
-    for line in [evloop_cat(&lp), tokio_cat(&rt), async_process_cat(), bare_cat()] {
+    for line in [
+        evloop_cat(&lp),
+        tokio_cat(&rt),
+        async_process_cat(),
+        bare_cat(),
+    ] {
         assert_eq!(line, LINE);
     }
 
@@ -205,7 +210,9 @@ fn process(c: &mut Criterion) {
         &mut [
             ("evloop", &mut || assert_eq!(evloop_cat(&lp), LINE)),
             ("tokio", &mut || assert_eq!(tokio_cat(&rt), LINE)),
-            ("async-process", &mut || assert_eq!(async_process_cat(), LINE)),
+            ("async-process", &mut || {
+                assert_eq!(async_process_cat(), LINE)
+            }),
             ("bare", &mut || assert_eq!(bare_cat(), LINE)),
         ],
     );
