@@ -168,3 +168,34 @@ fn close_does_not_kill_an_exited_child() {
         );
     });
 }
+
+#[test]
+fn a_parked_waiter_wakes_when_another_handle_reaps() {
+    common::run(async {
+        let (transport, protocol) = subprocess_exec(Recorder::default, &mut Command::new("true"))
+            .await
+            .unwrap();
+        let waiter = {
+            let transport = transport.clone();
+            loop_core::spawn_local(async move { transport.wait().await.unwrap() })
+        };
+        // The waiter and the exit task park on the child's exit watch.
+        for _ in 0..3 {
+            loop_core::yield_now().await;
+        }
+        // The child exits while the loop does not turn; then this handle reaps it.
+        while common::state(transport.get_pid()) != Some('Z') {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(
+            transport.kill().unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        assert!(waiter.await.unwrap().success());
+        finished(&protocol).await;
+        assert_eq!(
+            main_events(&protocol),
+            ["connection_made", "process_exited", "connection_lost"]
+        );
+    });
+}
