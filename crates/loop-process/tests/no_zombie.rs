@@ -78,3 +78,23 @@ fn many_dropped_children_all_reaped() {
         }
     });
 }
+
+#[test]
+fn transport_left_running_when_its_loop_closes_is_reaped() {
+    #[derive(Debug)]
+    struct Quiet;
+    impl loop_process::SubprocessProtocol for Quiet {}
+    let pid = loop_core::run(async {
+        let (transport, _) =
+            loop_process::subprocess_exec(|| Quiet, Command::new("sleep").arg("0.2"))
+                .await
+                .unwrap();
+        transport.get_pid()
+    })
+    .unwrap(); // the loop closes here, cancelling the transport's tasks
+    let deadline = std::time::Instant::now() + common::DEADLINE;
+    while common::exists(pid) {
+        assert!(std::time::Instant::now() < deadline, "{pid} left behind");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
