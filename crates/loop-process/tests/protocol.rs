@@ -172,9 +172,10 @@ fn close_does_not_kill_an_exited_child() {
 #[test]
 fn a_parked_waiter_wakes_when_another_handle_reaps() {
     common::run(async {
-        let (transport, protocol) = subprocess_exec(Recorder::default, &mut Command::new("true"))
-            .await
-            .unwrap();
+        let (transport, protocol) =
+            subprocess_exec(Recorder::default, Command::new("sleep").arg("0.05"))
+                .await
+                .unwrap();
         let waiter = {
             let transport = transport.clone();
             loop_core::spawn_local(async move { transport.wait().await.unwrap() })
@@ -184,8 +185,12 @@ fn a_parked_waiter_wakes_when_another_handle_reaps() {
             loop_core::yield_now().await;
         }
         // The child exits while the loop does not turn; then this handle reaps it.
-        while common::state(transport.get_pid()) != Some('Z') {
-            std::thread::sleep(Duration::from_millis(1));
+        loop {
+            match common::state(transport.get_pid()) {
+                Some('Z') => break,
+                Some(_) => std::thread::sleep(Duration::from_millis(1)),
+                None => panic!("reaped before the scenario was set up"),
+            }
         }
         assert_eq!(
             transport.kill().unwrap_err().kind(),
