@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Summarise `cargo bench --bench runtime`, `sync`, `tls`, `taskgraph` and `net` as Markdown tables.
+"""Summarise `cargo bench --bench runtime`, `sync`, `tls`, `process`, `taskgraph` and `net` as Markdown tables.
 
 Reads target/criterion/<row>/<impl>/new/estimates.json (the median's point estimate) and
 prints one table per benchmark file, a blank line between them:
@@ -10,6 +10,8 @@ prints one table per benchmark file, a blank line between them:
   against, and "-" under the others.
 - tls rows (benches/tls.rs): row | evloop | tokio (tokio-rustls) | smol (futures-rustls) |
   evloop ÷ best peer.
+- process rows (benches/process.rs): row | evloop | tokio | async-process | bare |
+  evloop ÷ best peer | evloop ÷ bare (std::process spawn and a blocking wait, the floor).
 - taskgraph rows (benches/taskgraph.rs): row | evloop | rayon | crossbeam | futures | pariter |
   evloop ÷ best peer, with "-" where a peer sits a row out.
 
@@ -70,6 +72,7 @@ TABLES = [
         ["tokio", "async-lock", "async-channel", "event-listener"],
     ),
     (["tls_handshake", "tls_bulk_64k"], ["tokio", "smol"]),
+    (["spawn_wait_true", "cat_round_trip"], ["tokio", "async-process"], "bare"),
     (
         [
             "tg_identity_1_read_all",
@@ -129,29 +132,34 @@ def fmt_time(ns):
     return f"{value:.{decimals}f} {unit}"
 
 
-def table(base, rows, listed_peers):
-    """The table's lines, and whether any of its rows has a result."""
+def table(base, rows, listed_peers, floor=None):
+    """The table's lines, and whether any of its rows has a result. A floor (a bare baseline,
+    not a peer) gets its own column and ratio, and is left out of "best peer"."""
     peers = list(listed_peers)
     found = False
     for row in rows:
         for impl in implementations(base, row):
             found = True
-            if impl != EVLOOP and impl not in peers:
+            if impl not in (EVLOOP, floor) and impl not in peers:
                 peers.append(impl)
+    shown = peers + ([floor] if floor else [])
+    extra = f" | evloop ÷ {floor}" if floor else ""
     lines = [
-        f"| row | {EVLOOP} | " + " | ".join(peers) + " | evloop ÷ best peer |",
-        "|---|---:|" + "---:|" * len(peers) + "---:|",
+        f"| row | {EVLOOP} | " + " | ".join(shown) + " | evloop ÷ best peer" + extra + " |",
+        "|---|---:|" + "---:|" * len(shown) + "---:|" * (2 if floor else 1),
     ]
     for row in rows:
         ours = median_ns(base, row, EVLOOP)
         theirs = [median_ns(base, row, p) for p in peers]
         known = [t for t in theirs if t is not None]
-        if ours is not None and known:
-            ratio = f"{ours / min(known):.2f}"
-        else:
-            ratio = "-"
-        cells = [fmt_time(ours)] + [fmt_time(t) for t in theirs] + [ratio]
-        lines.append(f"| {row} | " + " | ".join(cells) + " |")
+        ratio = f"{ours / min(known):.2f}" if ours is not None and known else "-"
+        cells = [fmt_time(ours)] + [fmt_time(t) for t in theirs]
+        ratios = [ratio]
+        if floor:
+            bare = median_ns(base, row, floor)
+            cells.append(fmt_time(bare))
+            ratios.append(f"{ours / bare:.2f}" if ours is not None and bare else "-")
+        lines.append(f"| {row} | " + " | ".join(cells + ratios) + " |")
     return lines, found
 
 
@@ -258,7 +266,7 @@ def net_tables(base):
 
 def main():
     base = criterion_dir()
-    tables = [table(base, rows, peers) for rows, peers in TABLES]
+    tables = [table(base, *entry) for entry in TABLES]
     shown = [lines for lines, found in tables if found]
     net, net_found = net_tables(base)
     if net_found:

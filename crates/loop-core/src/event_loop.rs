@@ -1107,6 +1107,9 @@ impl EventLoop {
                 if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
                     return Ok(out);
                 }
+                // A poll of the main future counts as a job, so a main future that keeps
+                // yielding still lets the loop look at I/O every IO_INTERVAL polls.
+                core.jobs_since_io.set(core.jobs_since_io.get() + 1);
             }
             if core.stopping.replace(false) {
                 return Err(RunError::Stopped);

@@ -6,6 +6,7 @@
 //! beside this file and is called from `main` in order.
 
 mod net;
+mod process;
 mod taskgraph;
 mod tls;
 
@@ -165,6 +166,7 @@ fn main() -> io::Result<()> {
     });
     net::tour(&lp)?;
     tls::section(&lp)?;
+    process::tour(&lp)?;
     taskgraph::section()?;
     println!("tour finished: {}", summary.unwrap()?);
     lp.close().unwrap();

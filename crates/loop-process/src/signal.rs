@@ -1,0 +1,438 @@
+//! Unix signals as streams of arrivals (asyncio's `add_signal_handler`), and [`ctrl_c`].
+//!
+//! One process-wide handler per signal, installed while at least one listener exists. The
+//! handler does two async-signal-safe things: it bumps the signal's arrival counter and writes a
+//! byte to a non-blocking wake pipe. Every listener holds its own duplicate of the pipe's read
+//! end, registered with its loop, so an arrival wakes every loop that listens; a listener then
+//! compares the counter with the last value it saw, which is how several listeners of one
+//! signal each see each arrival. Signals that arrive close together may coalesce into one (the
+//! kernel keeps one pending instance per signal), as with every Unix signal API.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::task::{Context, Poll, ready};
+
+use futures_lite::Stream;
+use loop_core::Async;
+
+/// A Unix signal, by name: [`Signal::INT`], [`Signal::TERM`], and the rest.
+///
+/// ```
+/// use loop_process::Signal;
+/// assert_eq!(Signal::from_raw(2)?, Signal::INT);
+/// assert!(Signal::from_raw(0).is_err());
+/// # std::io::Result::Ok(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Signal(rustix::process::Signal);
+
+impl Signal {
+    /// `SIGHUP`: the terminal hung up; daemons reload their configuration.
+    pub const HUP: Signal = Signal(rustix::process::Signal::HUP);
+    /// `SIGINT`: Ctrl-C.
+    pub const INT: Signal = Signal(rustix::process::Signal::INT);
+    /// `SIGQUIT`: Ctrl-\.
+    pub const QUIT: Signal = Signal(rustix::process::Signal::QUIT);
+    /// `SIGKILL`: cannot be caught or ignored.
+    pub const KILL: Signal = Signal(rustix::process::Signal::KILL);
+    /// `SIGUSR1`: user-defined.
+    pub const USR1: Signal = Signal(rustix::process::Signal::USR1);
+    /// `SIGUSR2`: user-defined.
+    pub const USR2: Signal = Signal(rustix::process::Signal::USR2);
+    /// `SIGPIPE`: a write to a pipe with no reader.
+    pub const PIPE: Signal = Signal(rustix::process::Signal::PIPE);
+    /// `SIGALRM`: a timer set by `alarm` or `setitimer` expired.
+    pub const ALRM: Signal = Signal(rustix::process::Signal::ALARM);
+    /// `SIGTERM`: polite termination request.
+    pub const TERM: Signal = Signal(rustix::process::Signal::TERM);
+    /// `SIGCHLD`: a child stopped or exited.
+    pub const CHLD: Signal = Signal(rustix::process::Signal::CHILD);
+    /// `SIGCONT`: continue a stopped process.
+    pub const CONT: Signal = Signal(rustix::process::Signal::CONT);
+    /// `SIGSTOP`: cannot be caught or ignored.
+    pub const STOP: Signal = Signal(rustix::process::Signal::STOP);
+    /// `SIGTSTP`: Ctrl-Z.
+    pub const TSTP: Signal = Signal(rustix::process::Signal::TSTP);
+    /// `SIGWINCH`: the terminal was resized.
+    pub const WINCH: Signal = Signal(rustix::process::Signal::WINCH);
+
+    /// The signal with number `raw`.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` when `raw` names no signal (0, negative, or beyond the named ones; the
+    /// real-time range is not supported).
+    ///
+    /// ```
+    /// assert_eq!(loop_process::Signal::from_raw(15)?.as_raw(), 15);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn from_raw(raw: i32) -> io::Result<Signal> {
+        rustix::process::Signal::from_named_raw(raw)
+            .map(Signal)
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("{raw} is not a signal number"),
+                )
+            })
+    }
+
+    /// The signal's number.
+    ///
+    /// ```
+    /// assert_eq!(loop_process::Signal::TERM.as_raw(), 15);
+    /// ```
+    pub fn as_raw(self) -> i32 {
+        self.0.as_raw()
+    }
+
+    /// Sends this signal to the calling process (`kill(getpid(), sig)`, Python's
+    /// `signal.raise_signal`).
+    ///
+    /// # Errors
+    ///
+    /// When the kernel refuses it.
+    ///
+    /// ```
+    /// use loop_process::{Signal, Signals};
+    /// loop_core::run(async {
+    ///     let mut winch = Signals::new(Signal::WINCH)?;
+    ///     Signal::WINCH.raise()?;
+    ///     winch.recv().await
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn raise(self) -> io::Result<()> {
+        Ok(rustix::process::kill_process(
+            rustix::process::getpid(),
+            self.0,
+        )?)
+    }
+
+    pub(crate) fn to_rustix(self) -> rustix::process::Signal {
+        self.0
+    }
+}
+
+impl fmt::Debug for Signal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+/// Signals are numbered 1..SLOTS on every Unix we build for.
+const SLOTS: usize = 65;
+
+/// Arrivals per signal since the process started; bumped by the handler.
+static ARRIVALS: [AtomicU64; SLOTS] = [const { AtomicU64::new(0) }; SLOTS];
+
+/// The wake pipe's write end, or -1 before it exists. Never closed once set.
+static WAKE_WRITE: AtomicI32 = AtomicI32::new(-1);
+
+struct Registry {
+    wake_read: Option<OwnedFd>,
+    listeners: [usize; SLOTS],
+    previous: [Option<libc::sigaction>; SLOTS],
+}
+
+static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
+    wake_read: None,
+    listeners: [0; SLOTS],
+    previous: [None; SLOTS],
+});
+
+extern "C" fn on_signal(signal: libc::c_int) {
+    let saved = errno::get();
+    if let Some(count) = usize::try_from(signal).ok().and_then(|i| ARRIVALS.get(i)) {
+        count.fetch_add(1, Ordering::SeqCst);
+    }
+    let fd = WAKE_WRITE.load(Ordering::SeqCst);
+    if fd >= 0 {
+        let byte = signal as u8;
+        // SAFETY: `fd` is the wake pipe's write end, which is never closed once published; the
+        // buffer is one valid byte. `write` is async-signal-safe. A full pipe (EAGAIN) is fine:
+        // readers still have a byte to wake on, and the counter carries the arrival.
+        unsafe { libc::write(fd, (&raw const byte).cast(), 1) };
+    }
+    errno::set(saved);
+}
+
+mod errno {
+    //! errno, saved and restored around the handler so the interrupted code never sees ours.
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn location() -> *mut libc::c_int {
+        // SAFETY: returns the calling thread's errno slot; no preconditions.
+        unsafe { libc::__errno_location() }
+    }
+
+    #[cfg(any(target_vendor = "apple", target_os = "freebsd"))]
+    fn location() -> *mut libc::c_int {
+        // SAFETY: returns the calling thread's errno slot; no preconditions.
+        unsafe { libc::__error() }
+    }
+
+    pub(super) fn get() -> libc::c_int {
+        // SAFETY: the slot is valid for the thread's lifetime.
+        unsafe { *location() }
+    }
+
+    pub(super) fn set(value: libc::c_int) {
+        // SAFETY: as in `get`.
+        unsafe { *location() = value }
+    }
+}
+
+fn refuse(signal: Signal) -> io::Result<()> {
+    let s = signal.0;
+    use rustix::process::Signal as S;
+    if s == S::KILL || s == S::STOP {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{signal:?} cannot be caught: the kernel never delivers it to a handler"),
+        ));
+    }
+    if s == S::SEGV || s == S::BUS || s == S::ILL || s == S::FPE {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{signal:?} reports a fault in the running thread and cannot be handled later on a loop"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// One listener's hold on a signal's handler: installed with the first, restored with the last.
+pub(crate) struct Subscription {
+    slot: usize,
+}
+
+impl Subscription {
+    /// Installs the handler if needed; returns the hold, a fresh read end of the wake pipe, and
+    /// the arrival count at subscription time.
+    pub(crate) fn new(signal: Signal) -> io::Result<(Subscription, OwnedFd, u64)> {
+        refuse(signal)?;
+        let slot = signal.as_raw() as usize;
+        let mut registry = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
+        if registry.wake_read.is_none() {
+            use rustix::pipe::{PipeFlags, pipe_with};
+            let (read, write) = pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK)?;
+            registry.wake_read = Some(read);
+            // Published for the handler and never closed: the handler may run at any time.
+            WAKE_WRITE.store(write.as_raw_fd(), Ordering::SeqCst);
+            std::mem::forget(write);
+        }
+        let read = rustix::io::fcntl_dupfd_cloexec(registry.wake_read.as_ref().expect("set"), 0)?;
+        if registry.listeners[slot] == 0 {
+            registry.previous[slot] = Some(install(signal)?);
+        }
+        registry.listeners[slot] += 1;
+        let seen = ARRIVALS[slot].load(Ordering::SeqCst);
+        Ok((Subscription { slot }, read, seen))
+    }
+
+    pub(crate) fn arrivals(&self) -> u64 {
+        ARRIVALS[self.slot].load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let mut registry = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
+        registry.listeners[self.slot] -= 1;
+        if registry.listeners[self.slot] == 0 {
+            if let Some(previous) = registry.previous[self.slot].take() {
+                // SAFETY: `previous` is the disposition `install` replaced, valid to reinstate.
+                unsafe {
+                    libc::sigaction(self.slot as libc::c_int, &previous, std::ptr::null_mut())
+                };
+            }
+        }
+    }
+}
+
+/// Installs `on_signal` for `signal`; returns the disposition it replaced.
+fn install(signal: Signal) -> io::Result<libc::sigaction> {
+    // SAFETY: an all-zero `sigaction` is a valid value (empty mask, no flags) to fill in.
+    let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+    action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    action.sa_flags = libc::SA_RESTART;
+    // SAFETY: as above; the kernel fills it in.
+    let mut previous: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: both pointers are to valid `sigaction`s; `on_signal` only touches atomics, errno
+    // and `write`, all async-signal-safe.
+    if unsafe { libc::sigaction(signal.as_raw(), &action, &mut previous) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(previous)
+}
+
+/// The arrivals of one signal, as a [`Stream`] (asyncio's `add_signal_handler`).
+///
+/// While any `Signals` for a signal exists, the process catches it instead of taking its default
+/// action (for `SIGINT`: exiting); dropping the last one restores the disposition that was
+/// there before. Several `Signals` of one signal, on one loop or several, each see each arrival.
+///
+/// The stream never ends on its own; it ends early only if the loop's readiness machinery
+/// fails (use [`recv`](Signals::recv) to see that error).
+///
+/// # Examples
+///
+/// ```
+/// use futures_lite::StreamExt;
+/// use loop_process::{Signal, Signals};
+///
+/// loop_core::run(async {
+///     let mut hangups = Signals::new(Signal::HUP)?;
+///     Signal::HUP.raise()?;
+///     assert_eq!(hangups.next().await, Some(Signal::HUP));
+///     std::io::Result::Ok(())
+/// }).unwrap()?;
+/// # std::io::Result::Ok(())
+/// ```
+pub struct Signals {
+    signal: Signal,
+    wake: Async<File>,
+    seen: u64,
+    subscription: Subscription,
+}
+
+impl Signals {
+    /// Starts listening for `signal` on the running loop.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for `SIGKILL` and `SIGSTOP` (they cannot be caught) and for the fault
+    /// signals (`SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGFPE`); an error when no loop runs on this
+    /// thread.
+    ///
+    /// ```
+    /// use loop_process::{Signal, Signals};
+    /// loop_core::run(async {
+    ///     let err = Signals::new(Signal::KILL).unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// }).unwrap();
+    /// ```
+    pub fn new(signal: Signal) -> io::Result<Signals> {
+        let (subscription, read, seen) = Subscription::new(signal)?;
+        let wake = Async::new(File::from(read))?;
+        Ok(Signals {
+            signal,
+            wake,
+            seen,
+            subscription,
+        })
+    }
+
+    /// The signal this stream reports.
+    ///
+    /// ```
+    /// use loop_process::{Signal, Signals};
+    /// loop_core::run(async {
+    ///     assert_eq!(Signals::new(Signal::USR2).unwrap().signal(), Signal::USR2);
+    /// }).unwrap();
+    /// ```
+    pub fn signal(&self) -> Signal {
+        self.signal
+    }
+
+    /// Waits for the next arrival.
+    ///
+    /// # Errors
+    ///
+    /// When used off the loop it was created on.
+    ///
+    /// ```
+    /// use loop_process::{Signal, Signals};
+    /// loop_core::run(async {
+    ///     let mut usr1 = Signals::new(Signal::USR1)?;
+    ///     Signal::USR1.raise()?;
+    ///     usr1.recv().await
+    /// }).unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn recv(&mut self) -> io::Result<Signal> {
+        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// Polls for the next arrival (see [`recv`](Signals::recv)).
+    ///
+    /// # Errors
+    ///
+    /// As [`recv`](Signals::recv).
+    ///
+    /// ```
+    /// use loop_process::{Signal, Signals};
+    /// loop_core::run(async {
+    ///     let mut usr2 = Signals::new(Signal::USR2).unwrap();
+    ///     std::future::poll_fn(|cx| {
+    ///         assert!(usr2.poll_recv(cx).is_pending());
+    ///         std::task::Poll::Ready(())
+    ///     }).await;
+    /// }).unwrap();
+    /// ```
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Signal>> {
+        loop {
+            if self.subscription.arrivals() != self.seen {
+                self.seen += 1;
+                return Poll::Ready(Ok(self.signal));
+            }
+            ready!(self.wake.poll_readable(cx))?;
+            // Another listener may have drained the bytes already: the counter decides.
+            let mut sink = [0u8; 64];
+            loop {
+                match self.wake.get_ref().read(&mut sink) {
+                    Ok(n) if n > 0 => continue,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    _ => break,
+                }
+            }
+            self.wake.clear_readable()?;
+        }
+    }
+}
+
+impl Stream for Signals {
+    type Item = Signal;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Signal>> {
+        self.get_mut().poll_recv(cx).map(Result::ok)
+    }
+}
+
+impl fmt::Debug for Signals {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signals")
+            .field("signal", &self.signal)
+            .field("seen", &self.seen)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Completes at the next Ctrl-C (`SIGINT`); until then, `SIGINT` no longer ends the process.
+///
+/// # Errors
+///
+/// When no loop runs on this thread.
+///
+/// ```
+/// loop_core::run(async {
+///     let ctrl_c = loop_process::ctrl_c();
+///     let pressed = async { loop_process::Signal::INT.raise() };
+///     let (caught, sent) = futures_lite::future::zip(ctrl_c, pressed).await;
+///     sent?;
+///     caught
+/// }).unwrap()?;
+/// # std::io::Result::Ok(())
+/// ```
+pub async fn ctrl_c() -> io::Result<()> {
+    let mut interrupts = Signals::new(Signal::INT)?;
+    interrupts.recv().await.map(drop)
+}
