@@ -4,7 +4,7 @@ use std::fmt;
 use std::io;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{ExitStatus, Output};
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use rustix::process::Pid;
@@ -61,6 +61,9 @@ pub struct Child {
     pid: Pid,
     status: Option<ExitStatus>,
     watch: Option<Watch>,
+    /// Everyone parked in `poll_wait` (the protocol API's exit task and its `wait`s share one
+    /// child): whoever reaps wakes them all, since a watch may keep only the latest waker.
+    parked: Vec<Waker>,
     kill_on_drop: bool,
 }
 
@@ -80,6 +83,7 @@ impl Child {
             pid,
             status: None,
             watch: Some(watch),
+            parked: Vec::new(),
             kill_on_drop,
         }
     }
@@ -120,6 +124,9 @@ impl Child {
             // protocol API's exit task) may have its waker parked in it, and the exit event
             // already queued in the poller is what wakes that waiter.
             self.status = try_reap(self.pid)?;
+            if self.status.is_some() {
+                self.parked.drain(..).for_each(Waker::wake);
+            }
         }
         Ok(self.status)
     }
@@ -182,6 +189,9 @@ impl Child {
         loop {
             if let Some(status) = self.try_wait()? {
                 return Poll::Ready(Ok(status));
+            }
+            if !self.parked.iter().any(|w| w.will_wake(cx.waker())) {
+                self.parked.push(cx.waker().clone());
             }
             let watch = self.watch.as_mut().expect("a running child has a watch");
             ready!(watch.poll_changed(cx))?;

@@ -5,21 +5,25 @@
 //! stands in: each arrival makes every waiter try `waitpid(pid, WNOHANG)` again.
 //!
 //! A child dropped while still running is handed to one process-wide reaper thread, started on
-//! the first such drop, which watches all of them in one poller (pidfds, or the `SIGCHLD` wake
-//! pipe) and reaps each as it exits: no zombies, and no thread per child.
+//! the first such drop, which watches all of them in one poller (pidfds, or `SIGCHLD` arrivals,
+//! which notify that poller) and reaps each as it exits: no zombies, and no thread per child.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;
+use std::pin::Pin;
 use std::process::ExitStatus;
-use std::sync::{Mutex, OnceLock};
-use std::task::{Context, Poll, ready};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll, Wake, Waker, ready};
+
+use event_listener::EventListener;
 
 use loop_core::{Async, Loop};
 use rustix::process::{Pid, WaitOptions, pidfd_open, waitpid};
 
-use crate::signal::{Signal, Signals, Subscription};
+use crate::signal::{ARRIVED, Signal, Signals, Subscription};
 
 /// How a running child's exit is noticed on the loop.
 pub(crate) enum Watch {
@@ -46,7 +50,7 @@ impl Watch {
                 cx.waker().wake_by_ref();
                 Poll::Pending
             }
-            Watch::Sigchld(signals) => signals.poll_recv(cx).map_ok(drop),
+            Watch::Sigchld(signals) => signals.poll_recv(cx).map(|_| Ok(())),
         }
     }
 
@@ -147,15 +151,23 @@ pub(crate) fn reap_in_background(pid: Pid, watch: Option<Watch>) {
     }
 }
 
-/// The key of the `SIGCHLD` wake pipe in the reaper's poller; orphans get keys above it.
-const SIGCHLD_KEY: usize = 0;
+/// Wakes the reaper's poller: how a `SIGCHLD` (announced by the signal thread) ends its wait.
+struct NotifyPoller(&'static Reaper);
+
+impl Wake for NotifyPoller {
+    fn wake(self: Arc<Self>) {
+        let _ = self.0.poller.notify();
+    }
+}
 
 impl Reaper {
-    fn run(&self) {
+    fn run(&'static self) {
         let mut watched: HashMap<usize, Orphan> = HashMap::new();
         let mut without_pidfd: Vec<Pid> = Vec::new();
-        let mut sigchld: Option<(Subscription, OwnedFd)> = None;
-        let mut next_key = SIGCHLD_KEY + 1;
+        let mut sigchld: Option<(Subscription, EventListener)> = None;
+        // Woken from the signal thread: a SIGCHLD interrupts the poller's wait.
+        let waker = Waker::from(Arc::new(NotifyPoller(self)));
+        let mut next_key = 0;
         let mut events = polling::Events::new();
         loop {
             let arrived =
@@ -181,17 +193,15 @@ impl Reaper {
                 }
             }
             if !without_pidfd.is_empty() && sigchld.is_none() {
-                if let Ok((subscription, wake, _)) = Subscription::new(Signal::CHLD) {
-                    let _ = rustix::io::ioctl_fionbio(&wake, true);
-                    // SAFETY: the fd stays open in `sigchld` for the thread's life.
-                    let _ = unsafe {
-                        self.poller.add_with_mode(
-                            wake.as_raw_fd(),
-                            polling::Event::readable(SIGCHLD_KEY),
-                            polling::PollMode::Level,
-                        )
-                    };
-                    sigchld = Some((subscription, wake));
+                if let Ok((subscription, _)) = Subscription::new(Signal::CHLD) {
+                    sigchld = Some((subscription, ARRIVED.listen()));
+                }
+            }
+            // Arm the listener before the sweep, so a SIGCHLD after it still ends the wait.
+            if let Some((_, listener)) = &mut sigchld {
+                let mut cx = Context::from_waker(&waker);
+                while Pin::new(&mut *listener).poll(&mut cx).is_ready() {
+                    *listener = ARRIVED.listen();
                 }
             }
             // Sweep the children without a pidfd on every wake-up: a SIGCHLD may have come
@@ -204,13 +214,6 @@ impl Reaper {
                 continue;
             }
             for event in events.iter() {
-                if event.key == SIGCHLD_KEY {
-                    if let Some((_, wake)) = &sigchld {
-                        let mut sink = [0u8; 64];
-                        while matches!(rustix::io::read(wake, &mut sink), Ok(n) if n > 0) {}
-                    }
-                    continue;
-                }
                 let Some(orphan) = watched.get(&event.key) else {
                     continue;
                 };

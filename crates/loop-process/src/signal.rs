@@ -2,23 +2,25 @@
 //!
 //! One process-wide handler per signal, installed while at least one listener exists. The
 //! handler does two async-signal-safe things: it bumps the signal's arrival counter and writes a
-//! byte to a non-blocking wake pipe. Every listener holds its own duplicate of the pipe's read
-//! end, registered with its loop, so an arrival wakes every loop that listens; a listener then
-//! compares the counter with the last value it saw, which is how several listeners of one
-//! signal each see each arrival. Signals that arrive close together may coalesce into one (the
-//! kernel keeps one pending instance per signal), as with every Unix signal API.
+//! byte to a non-blocking wake pipe. One process-wide thread, started with the first listener,
+//! reads that pipe and notifies an [`Event`] every listener waits on, wherever it runs; a
+//! listener then compares the counter with the last value it saw, which is how several
+//! listeners of one signal each see each arrival. (Listeners sharing the pipe itself would race:
+//! one reader draining it can leave another's poller with no readiness to report.) Signals that
+//! arrive close together may coalesce into one (the kernel keeps one pending instance per
+//! signal), as with every Unix signal API.
 
 use std::fmt;
-use std::fs::File;
-use std::io::{self, Read};
+use std::future::Future;
+use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
 
+use event_listener::{Event, EventListener};
 use futures_lite::Stream;
-use loop_core::Async;
 
 /// A Unix signal, by name: [`Signal::INT`], [`Signal::TERM`], and the rest.
 ///
@@ -104,7 +106,8 @@ impl Signal {
     /// loop_core::run(async {
     ///     let mut winch = Signals::new(Signal::WINCH)?;
     ///     Signal::WINCH.raise()?;
-    ///     winch.recv().await
+    ///     assert_eq!(winch.recv().await, Signal::WINCH);
+    ///     std::io::Result::Ok(())
     /// }).unwrap()?;
     /// # std::io::Result::Ok(())
     /// ```
@@ -135,17 +138,36 @@ static ARRIVALS: [AtomicU64; SLOTS] = [const { AtomicU64::new(0) }; SLOTS];
 /// The wake pipe's write end, or -1 before it exists. Never closed once set.
 static WAKE_WRITE: AtomicI32 = AtomicI32::new(-1);
 
+/// Notified after any signal arrives; listeners then look at their counters.
+pub(crate) static ARRIVED: Event = Event::new();
+
 struct Registry {
-    wake_read: Option<OwnedFd>,
+    dispatching: bool,
     listeners: [usize; SLOTS],
     previous: [Option<libc::sigaction>; SLOTS],
 }
 
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
-    wake_read: None,
+    dispatching: false,
     listeners: [0; SLOTS],
     previous: [None; SLOTS],
 });
+
+/// The dispatch thread: blocks reading the wake pipe and notifies every listener per batch of
+/// bytes. The write end is never closed, so this runs for the life of the process.
+fn dispatch(read: OwnedFd) {
+    let mut sink = [0u8; 64];
+    loop {
+        match rustix::io::read(&read, &mut sink) {
+            Ok(0) => return,
+            Ok(_) => {
+                ARRIVED.notify(usize::MAX);
+            }
+            Err(rustix::io::Errno::INTR) => {}
+            Err(_) => return,
+        }
+    }
+}
 
 extern "C" fn on_signal(signal: libc::c_int) {
     let saved = errno::get();
@@ -215,27 +237,32 @@ pub(crate) struct Subscription {
 }
 
 impl Subscription {
-    /// Installs the handler if needed; returns the hold, a fresh read end of the wake pipe, and
+    /// Installs the handler (and starts the dispatch thread) if needed; returns the hold and
     /// the arrival count at subscription time.
-    pub(crate) fn new(signal: Signal) -> io::Result<(Subscription, OwnedFd, u64)> {
+    pub(crate) fn new(signal: Signal) -> io::Result<(Subscription, u64)> {
         refuse(signal)?;
         let slot = signal.as_raw() as usize;
         let mut registry = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
-        if registry.wake_read.is_none() {
+        if !registry.dispatching {
             use rustix::pipe::{PipeFlags, pipe_with};
-            let (read, write) = pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK)?;
-            registry.wake_read = Some(read);
+            // The read end blocks (the dispatch thread sleeps in `read`); the write end must not
+            // (the handler may not block).
+            let (read, write) = pipe_with(PipeFlags::CLOEXEC)?;
+            rustix::io::ioctl_fionbio(&write, true)?;
+            std::thread::Builder::new()
+                .name("evloop-signals".into())
+                .spawn(move || dispatch(read))?;
             // Published for the handler and never closed: the handler may run at any time.
             WAKE_WRITE.store(write.as_raw_fd(), Ordering::SeqCst);
             std::mem::forget(write);
+            registry.dispatching = true;
         }
-        let read = rustix::io::fcntl_dupfd_cloexec(registry.wake_read.as_ref().expect("set"), 0)?;
         if registry.listeners[slot] == 0 {
             registry.previous[slot] = Some(install(signal)?);
         }
         registry.listeners[slot] += 1;
         let seen = ARRIVALS[slot].load(Ordering::SeqCst);
-        Ok((Subscription { slot }, read, seen))
+        Ok((Subscription { slot }, seen))
     }
 
     pub(crate) fn arrivals(&self) -> u64 {
@@ -279,9 +306,10 @@ fn install(signal: Signal) -> io::Result<libc::sigaction> {
 /// While any `Signals` for a signal exists, the process catches it instead of taking its default
 /// action (for `SIGINT`: exiting); dropping the last one restores the disposition that was
 /// there before. Several `Signals` of one signal, on one loop or several, each see each arrival.
+/// A `Signals` needs no loop: it is woken from the process's signal thread, so any executor
+/// (or a thread blocking on it) can wait for it.
 ///
-/// The stream never ends on its own; it ends early only if the loop's readiness machinery
-/// fails (use [`recv`](Signals::recv) to see that error).
+/// The stream never ends.
 ///
 /// # Examples
 ///
@@ -299,8 +327,9 @@ fn install(signal: Signal) -> io::Result<libc::sigaction> {
 /// ```
 pub struct Signals {
     signal: Signal,
-    wake: Async<File>,
     seen: u64,
+    /// Registered before the counter is checked, so no arrival slips between the two.
+    listener: Option<EventListener>,
     subscription: Subscription,
 }
 
@@ -310,8 +339,8 @@ impl Signals {
     /// # Errors
     ///
     /// `InvalidInput` for `SIGKILL` and `SIGSTOP` (they cannot be caught) and for the fault
-    /// signals (`SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGFPE`); an error when no loop runs on this
-    /// thread.
+    /// signals (`SIGSEGV`, `SIGBUS`, `SIGILL`, `SIGFPE`); the OS's error when the wake pipe or
+    /// the signal thread cannot be made.
     ///
     /// ```
     /// use loop_process::{Signal, Signals};
@@ -321,12 +350,11 @@ impl Signals {
     /// }).unwrap();
     /// ```
     pub fn new(signal: Signal) -> io::Result<Signals> {
-        let (subscription, read, seen) = Subscription::new(signal)?;
-        let wake = Async::new(File::from(read))?;
+        let (subscription, seen) = Subscription::new(signal)?;
         Ok(Signals {
             signal,
-            wake,
             seen,
+            listener: None,
             subscription,
         })
     }
@@ -345,28 +373,21 @@ impl Signals {
 
     /// Waits for the next arrival.
     ///
-    /// # Errors
-    ///
-    /// When used off the loop it was created on.
-    ///
     /// ```
     /// use loop_process::{Signal, Signals};
     /// loop_core::run(async {
     ///     let mut usr1 = Signals::new(Signal::USR1)?;
     ///     Signal::USR1.raise()?;
-    ///     usr1.recv().await
+    ///     assert_eq!(usr1.recv().await, Signal::USR1);
+    ///     std::io::Result::Ok(())
     /// }).unwrap()?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn recv(&mut self) -> io::Result<Signal> {
+    pub async fn recv(&mut self) -> Signal {
         std::future::poll_fn(|cx| self.poll_recv(cx)).await
     }
 
     /// Polls for the next arrival (see [`recv`](Signals::recv)).
-    ///
-    /// # Errors
-    ///
-    /// As [`recv`](Signals::recv).
     ///
     /// ```
     /// use loop_process::{Signal, Signals};
@@ -378,23 +399,20 @@ impl Signals {
     ///     }).await;
     /// }).unwrap();
     /// ```
-    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Signal>> {
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Signal> {
         loop {
             if self.subscription.arrivals() != self.seen {
                 self.seen += 1;
-                return Poll::Ready(Ok(self.signal));
+                return Poll::Ready(self.signal);
             }
-            ready!(self.wake.poll_readable(cx))?;
-            // Another listener may have drained the bytes already: the counter decides.
-            let mut sink = [0u8; 64];
-            loop {
-                match self.wake.get_ref().read(&mut sink) {
-                    Ok(n) if n > 0 => continue,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    _ => break,
+            match self.listener.as_mut() {
+                // Listen, then look at the counter again before waiting.
+                None => self.listener = Some(ARRIVED.listen()),
+                Some(listener) => {
+                    ready!(Pin::new(listener).poll(cx));
+                    self.listener = None;
                 }
             }
-            self.wake.clear_readable()?;
         }
     }
 }
@@ -403,7 +421,7 @@ impl Stream for Signals {
     type Item = Signal;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Signal>> {
-        self.get_mut().poll_recv(cx).map(Result::ok)
+        self.get_mut().poll_recv(cx).map(Some)
     }
 }
 
@@ -420,7 +438,7 @@ impl fmt::Debug for Signals {
 ///
 /// # Errors
 ///
-/// When no loop runs on this thread.
+/// As [`Signals::new`].
 ///
 /// ```
 /// loop_core::run(async {
@@ -434,5 +452,6 @@ impl fmt::Debug for Signals {
 /// ```
 pub async fn ctrl_c() -> io::Result<()> {
     let mut interrupts = Signals::new(Signal::INT)?;
-    interrupts.recv().await.map(drop)
+    interrupts.recv().await;
+    Ok(())
 }
