@@ -28,6 +28,7 @@ use futures_lite::Stream;
 /// use loop_process::Signal;
 /// assert_eq!(Signal::from_raw(2)?, Signal::INT);
 /// assert!(Signal::from_raw(0).is_err());
+/// assert_eq!(format!("{:?}", Signal::TERM), "SIGTERM");
 /// # std::io::Result::Ok(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -123,9 +124,31 @@ impl Signal {
     }
 }
 
+/// `SIGTERM` and the like: the name a user knows, in errors and logs.
 impl fmt::Debug for Signal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.0)
+        const NAMES: [(Signal, &str); 16] = [
+            (Signal::HUP, "SIGHUP"),
+            (Signal::INT, "SIGINT"),
+            (Signal::QUIT, "SIGQUIT"),
+            (Signal::KILL, "SIGKILL"),
+            (Signal::USR1, "SIGUSR1"),
+            (Signal::USR2, "SIGUSR2"),
+            (Signal::PIPE, "SIGPIPE"),
+            (Signal::ALRM, "SIGALRM"),
+            (Signal::TERM, "SIGTERM"),
+            (Signal::CHLD, "SIGCHLD"),
+            (Signal::CONT, "SIGCONT"),
+            (Signal::STOP, "SIGSTOP"),
+            (Signal::TSTP, "SIGTSTP"),
+            (Signal::WINCH, "SIGWINCH"),
+            (Signal(rustix::process::Signal::SEGV), "SIGSEGV"),
+            (Signal(rustix::process::Signal::BUS), "SIGBUS"),
+        ];
+        match NAMES.iter().find(|(signal, _)| signal == self) {
+            Some((_, name)) => f.write_str(name),
+            None => write!(f, "signal {}", self.as_raw()),
+        }
     }
 }
 

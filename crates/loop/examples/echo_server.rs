@@ -2,7 +2,8 @@
 //! `--protocol` on asyncio's transport/protocol API.
 //!
 //! Prints `listening on ADDR` with the bound address (so port 0 works), echoes every byte back
-//! until the peer closes, serves many connections at once, and runs until SIGINT or SIGTERM.
+//! until the peer closes, serves many connections at once, and runs until SIGINT or SIGTERM,
+//! which it catches to say so and exit 0.
 //!
 //! ```text
 //! cargo run --release -p evloop --example echo_server -- 127.0.0.1:7000
@@ -26,11 +27,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let served = if protocol {
-        evloop::run(serve_protocol(addr))
-    } else {
-        evloop::run(serve_streams(addr))
-    };
+    let served = evloop::run(async move {
+        let serve = async move {
+            if protocol {
+                serve_protocol(addr).await
+            } else {
+                serve_streams(addr).await
+            }
+        };
+        futures_lite::future::or(serve, until_stopped()).await
+    });
     match served {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
@@ -42,6 +48,15 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Waits for SIGINT or SIGTERM (caught from here on, so they end the server cleanly).
+async fn until_stopped() -> io::Result<()> {
+    use evloop::process::{Signal, Signals};
+    let (mut int, mut term) = (Signals::new(Signal::INT)?, Signals::new(Signal::TERM)?);
+    let signal = futures_lite::future::or(int.recv(), term.recv()).await;
+    eprintln!("echo_server: {signal:?}, shutting down");
+    Ok(())
 }
 
 /// The address argument, checked (a malformed one is reported before anything starts), and
