@@ -111,7 +111,6 @@
 mod barrier;
 mod condition;
 mod event;
-mod fifo;
 mod mutex;
 mod once_cell;
 mod queue;

@@ -1,6 +1,6 @@
 //! The FIFO counting semaphore under [`Semaphore`](crate::Semaphore),
 //! [`BoundedSemaphore`](crate::BoundedSemaphore), [`RwLock`](crate::RwLock) and, with one permit,
-//! [`Mutex`](crate::Mutex) (see the `fifo` module).
+//! [`Mutex`](crate::Mutex).
 //!
 //! One `AtomicUsize`, `state`, holds the free permits (times `PERMIT`) and two flags: `WAITERS`
 //! (the line is non-empty) and `TURN` (a request was granted and its owner has not claimed it
