@@ -172,16 +172,11 @@ pub(crate) struct AcquireState {
     n: usize,
     /// `None` until the request waits in line.
     node: Option<NodeBox>,
-    done: bool,
 }
 
 impl AcquireState {
     pub(crate) const fn new(n: usize) -> AcquireState {
-        AcquireState {
-            n,
-            node: None,
-            done: false,
-        }
+        AcquireState { n, node: None }
     }
 
     /// How many permits this request is for.
@@ -191,15 +186,10 @@ impl AcquireState {
 
     /// Polls for the permits. `Ready` means the caller now holds `n` of them.
     ///
-    /// # Panics
-    ///
-    /// Panics if polled again after it returned `Ready`.
+    /// Must not be polled again after `Ready`: it would take another `n`. Every future around it
+    /// drops its semaphore reference on `Ready` and panics if polled once more.
     #[inline]
     pub(crate) fn poll(&mut self, sem: &RawSemaphore, cx: &mut Context<'_>) -> Poll<()> {
-        assert!(
-            !self.done,
-            "an acquire future was polled after it completed"
-        );
         let ready = match &self.node {
             None => {
                 if sem.try_acquire(self.n) {
@@ -225,7 +215,6 @@ impl AcquireState {
             }
         };
         if ready.is_ready() {
-            self.done = true;
             self.node = None;
         }
         ready
