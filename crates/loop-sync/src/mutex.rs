@@ -6,10 +6,9 @@ use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::Ordering::SeqCst;
 use std::task::{Context, Poll};
 
-use crate::raw_semaphore::{AcquireState, RawSemaphore, TURN};
+use crate::raw_semaphore::{AcquireState, RawSemaphore};
 
 /// An async mutual-exclusion lock with strict FIFO hand-off: asyncio's `Lock`, holding data.
 ///
@@ -180,8 +179,7 @@ impl<T: ?Sized> Mutex<T> {
     /// assert!(!m.is_locked());
     /// ```
     pub fn is_locked(&self) -> bool {
-        // A granted permit still counts as free until its waiter claims it.
-        self.sem.state.load(SeqCst) & TURN != 0 || self.sem.available() == 0
+        self.sem.is_locked()
     }
 
     /// Returns a mutable reference to the data; no locking is needed since the borrow is unique.

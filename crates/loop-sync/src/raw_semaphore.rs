@@ -46,12 +46,12 @@ pub(crate) const MAX_PERMITS: usize = usize::MAX >> 3;
 /// Set while somebody waits in the list.
 const WAITERS: usize = 1;
 /// Set while a grant is outstanding (not claimed yet).
-pub(crate) const TURN: usize = 2;
+const TURN: usize = 2;
 /// One free permit in `state`.
-pub(crate) const PERMIT: usize = 4;
+const PERMIT: usize = 4;
 
 pub(crate) struct RawSemaphore {
-    pub(crate) state: AtomicUsize,
+    state: AtomicUsize,
     waiters: Waiters,
 }
 
@@ -71,6 +71,13 @@ impl RawSemaphore {
     /// Whether anyone waits for permits (a granted request counts until it claims them).
     pub(crate) fn has_waiters(&self) -> bool {
         self.state.load(SeqCst) & (WAITERS | TURN) != 0
+    }
+
+    /// Whether acquiring one permit would wait: none is free, somebody waits, or a grant is
+    /// outstanding (asyncio's `locked()`).
+    pub(crate) fn is_locked(&self) -> bool {
+        let state = self.state.load(SeqCst);
+        state / PERMIT == 0 || state & (WAITERS | TURN) != 0
     }
 
     /// Takes `n` permits if nobody waits and enough are free.
