@@ -123,7 +123,7 @@ impl RawSemaphore {
 
     /// `release` when somebody waits and no grant is outstanding (when we looked).
     #[cold]
-    pub(crate) fn release_slow(&self, n: usize) {
+    fn release_slow(&self, n: usize) {
         let list = self.waiters.lock();
         self.state.fetch_add(n * PERMIT, SeqCst);
         self.hand_off(list);
@@ -256,8 +256,9 @@ impl AcquireState {
                 }
             }
         }
-        // SAFETY: the node is a fresh `NodeBox` (`IDLE`), and `cancel`, which our owner's `Drop` calls,
-        // unlinks it before the box is freed; `poll` frees it only once it is granted or was never queued.
+        // SAFETY: the node is a fresh `NodeBox` (`IDLE`), and `cancel`, which our owner's `Drop`
+        // calls, unlinks it before the box is freed; `poll` frees it only once it is granted or
+        // was never queued.
         unsafe { list.push_back(node, n, cx.waker()) };
         Poll::Pending
     }
