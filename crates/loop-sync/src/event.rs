@@ -222,19 +222,15 @@ impl Future for EventWait<'_> {
             }
             // A wake-up means a `set` happened after we joined the list, even if the flag has
             // been cleared since.
-            Some(node) => match node.poll_state() {
-                Seen::Granted => {
-                    this.node = None;
-                    Poll::Ready(())
+            Some(node) => {
+                let granted = node.poll_state() == Seen::Granted
+                    || event.waiters.lock().update_waker(node, cx.waker()) == Seen::Granted;
+                if !granted {
+                    return Poll::Pending;
                 }
-                _ => match event.waiters.lock().update_waker(node, cx.waker()) {
-                    Seen::Granted => {
-                        this.node = None;
-                        Poll::Ready(())
-                    }
-                    _ => Poll::Pending,
-                },
-            },
+                this.node = None;
+                Poll::Ready(())
+            }
         }
     }
 }

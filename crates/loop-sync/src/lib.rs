@@ -101,9 +101,9 @@
 //! and none of them allocates or takes a lock; a task that has to wait allocates one list node
 //! (or one `event-listener` listener). [`Queue`] keeps its items in a lock-free
 //! `concurrent_queue::ConcurrentQueue`; [`LifoQueue`] and [`PriorityQueue`] in a `Vec` behind a
-//! mutex held only to push or pop. No lock of this crate is held while waking a task. The `*_blocking` methods park the calling
-//! thread with `futures_lite::future::block_on`; calling them from async code blocks that
-//! executor thread.
+//! mutex held only to push or pop. No lock of this crate is held while waking a task. The
+//! `*_blocking` methods park the calling thread with `futures_lite::future::block_on`; calling
+//! them from async code blocks that executor thread.
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 #![doc(test(attr(deny(warnings, rust_2018_idioms))))]
@@ -111,7 +111,6 @@
 mod barrier;
 mod condition;
 mod event;
-mod fifo;
 mod mutex;
 mod once_cell;
 mod queue;

@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::fifo::{FifoLock, FifoWaiter};
+use crate::raw_semaphore::{AcquireState, RawSemaphore};
 
 /// An async mutual-exclusion lock with strict FIFO hand-off: asyncio's `Lock`, holding data.
 ///
@@ -48,7 +48,10 @@ use crate::fifo::{FifoLock, FifoWaiter};
 /// # });
 /// ```
 pub struct Mutex<T: ?Sized> {
-    lock: FifoLock,
+    /// A FIFO hand-off lock: a semaphore with one permit. Its `state` is `PERMIT` (free), `0`
+    /// (locked) or `WAITERS` (locked, somebody waits), so uncontended `lock` and `unlock` are
+    /// one compare-and-swap each.
+    sem: RawSemaphore,
     data: UnsafeCell<T>,
 }
 
@@ -73,7 +76,7 @@ impl<T> Mutex<T> {
     /// ```
     pub const fn new(data: T) -> Mutex<T> {
         Mutex {
-            lock: FifoLock::new(),
+            sem: RawSemaphore::new(1),
             data: UnsafeCell::new(data),
         }
     }
@@ -116,7 +119,7 @@ impl<T: ?Sized> Mutex<T> {
     pub fn lock(&self) -> Lock<'_, T> {
         Lock {
             mutex: Some(self),
-            waiter: FifoWaiter::new(),
+            state: AcquireState::new(1),
         }
     }
 
@@ -137,7 +140,7 @@ impl<T: ?Sized> Mutex<T> {
     /// assert!(m.try_lock().is_some());
     /// ```
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        self.lock.try_lock().then(|| MutexGuard { mutex: self })
+        self.sem.try_acquire(1).then(|| MutexGuard { mutex: self })
     }
 
     /// Blocks the current thread until the lock is acquired.
@@ -176,7 +179,7 @@ impl<T: ?Sized> Mutex<T> {
     /// assert!(!m.is_locked());
     /// ```
     pub fn is_locked(&self) -> bool {
-        self.lock.is_locked()
+        self.sem.is_locked()
     }
 
     /// Returns a mutable reference to the data; no locking is needed since the borrow is unique.
@@ -218,7 +221,7 @@ impl<T: ?Sized> Mutex<T> {
     pub fn lock_owned(self: &Arc<Self>) -> LockOwned<T> {
         LockOwned {
             mutex: Some(self.clone()),
-            waiter: FifoWaiter::new(),
+            state: AcquireState::new(1),
         }
     }
 
@@ -236,14 +239,14 @@ impl<T: ?Sized> Mutex<T> {
     /// drop(guard);
     /// ```
     pub fn try_lock_owned(self: &Arc<Self>) -> Option<OwnedMutexGuard<T>> {
-        self.lock.try_lock().then(|| OwnedMutexGuard {
+        self.sem.try_acquire(1).then(|| OwnedMutexGuard {
             mutex: self.clone(),
         })
     }
 
-    /// Releases the lock held by a guard that is going away.
+    /// Releases the lock held by a guard that is going away, handing it to the first waiter.
     fn unlock(&self) {
-        self.lock.unlock();
+        self.sem.release(1);
     }
 }
 
@@ -287,7 +290,7 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 pub struct Lock<'a, T: ?Sized> {
     /// `None` once the guard has been returned.
     mutex: Option<&'a Mutex<T>>,
-    waiter: FifoWaiter,
+    state: AcquireState,
 }
 
 impl<'a, T: ?Sized> Future for Lock<'a, T> {
@@ -296,7 +299,7 @@ impl<'a, T: ?Sized> Future for Lock<'a, T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<MutexGuard<'a, T>> {
         let this = &mut *self;
         let mutex = this.mutex.expect("`Lock` polled after it completed");
-        match this.waiter.poll(&mutex.lock, cx) {
+        match this.state.poll(&mutex.sem, cx) {
             Poll::Ready(()) => {
                 this.mutex = None;
                 Poll::Ready(MutexGuard { mutex })
@@ -309,7 +312,7 @@ impl<'a, T: ?Sized> Future for Lock<'a, T> {
 impl<T: ?Sized> Drop for Lock<'_, T> {
     fn drop(&mut self) {
         if let Some(mutex) = self.mutex {
-            self.waiter.cancel(&mutex.lock);
+            self.state.cancel(&mutex.sem);
         }
     }
 }
@@ -338,7 +341,7 @@ impl<T: ?Sized> fmt::Debug for Lock<'_, T> {
 pub struct LockOwned<T: ?Sized> {
     /// `None` once the guard has been returned.
     mutex: Option<Arc<Mutex<T>>>,
-    waiter: FifoWaiter,
+    state: AcquireState,
 }
 
 impl<T: ?Sized> Future for LockOwned<T> {
@@ -350,7 +353,7 @@ impl<T: ?Sized> Future for LockOwned<T> {
             .mutex
             .as_ref()
             .expect("`LockOwned` polled after it completed");
-        match this.waiter.poll(&mutex.lock, cx) {
+        match this.state.poll(&mutex.sem, cx) {
             Poll::Ready(()) => {
                 let mutex = this.mutex.take().expect("checked above");
                 Poll::Ready(OwnedMutexGuard { mutex })
@@ -363,7 +366,7 @@ impl<T: ?Sized> Future for LockOwned<T> {
 impl<T: ?Sized> Drop for LockOwned<T> {
     fn drop(&mut self) {
         if let Some(mutex) = &self.mutex {
-            self.waiter.cancel(&mutex.lock);
+            self.state.cancel(&mutex.sem);
         }
     }
 }

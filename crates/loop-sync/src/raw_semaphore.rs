@@ -1,6 +1,6 @@
 //! The FIFO counting semaphore under [`Semaphore`](crate::Semaphore),
 //! [`BoundedSemaphore`](crate::BoundedSemaphore), [`RwLock`](crate::RwLock) and, with one permit,
-//! [`Mutex`](crate::Mutex) (see the `fifo` module).
+//! [`Mutex`](crate::Mutex).
 //!
 //! One `AtomicUsize`, `state`, holds the free permits (times `PERMIT`) and two flags: `WAITERS`
 //! (the line is non-empty) and `TURN` (a request was granted and its owner has not claimed it
@@ -46,12 +46,12 @@ pub(crate) const MAX_PERMITS: usize = usize::MAX >> 3;
 /// Set while somebody waits in the list.
 const WAITERS: usize = 1;
 /// Set while a grant is outstanding (not claimed yet).
-pub(crate) const TURN: usize = 2;
+const TURN: usize = 2;
 /// One free permit in `state`.
-pub(crate) const PERMIT: usize = 4;
+const PERMIT: usize = 4;
 
 pub(crate) struct RawSemaphore {
-    pub(crate) state: AtomicUsize,
+    state: AtomicUsize,
     waiters: Waiters,
 }
 
@@ -71,6 +71,13 @@ impl RawSemaphore {
     /// Whether anyone waits for permits (a granted request counts until it claims them).
     pub(crate) fn has_waiters(&self) -> bool {
         self.state.load(SeqCst) & (WAITERS | TURN) != 0
+    }
+
+    /// Whether acquiring one permit would wait: none is free, somebody waits, or a grant is
+    /// outstanding (asyncio's `locked()`).
+    pub(crate) fn is_locked(&self) -> bool {
+        let state = self.state.load(SeqCst);
+        state / PERMIT == 0 || state & (WAITERS | TURN) != 0
     }
 
     /// Takes `n` permits if nobody waits and enough are free.
@@ -116,7 +123,7 @@ impl RawSemaphore {
 
     /// `release` when somebody waits and no grant is outstanding (when we looked).
     #[cold]
-    pub(crate) fn release_slow(&self, n: usize) {
+    fn release_slow(&self, n: usize) {
         let list = self.waiters.lock();
         self.state.fetch_add(n * PERMIT, SeqCst);
         self.hand_off(list);
@@ -172,16 +179,11 @@ pub(crate) struct AcquireState {
     n: usize,
     /// `None` until the request waits in line.
     node: Option<NodeBox>,
-    done: bool,
 }
 
 impl AcquireState {
     pub(crate) const fn new(n: usize) -> AcquireState {
-        AcquireState {
-            n,
-            node: None,
-            done: false,
-        }
+        AcquireState { n, node: None }
     }
 
     /// How many permits this request is for.
@@ -191,15 +193,10 @@ impl AcquireState {
 
     /// Polls for the permits. `Ready` means the caller now holds `n` of them.
     ///
-    /// # Panics
-    ///
-    /// Panics if polled again after it returned `Ready`.
+    /// Must not be polled again after `Ready`: it would take another `n`. Every future around it
+    /// drops its semaphore reference on `Ready` and panics if polled once more.
     #[inline]
     pub(crate) fn poll(&mut self, sem: &RawSemaphore, cx: &mut Context<'_>) -> Poll<()> {
-        assert!(
-            !self.done,
-            "an acquire future was polled after it completed"
-        );
         let ready = match &self.node {
             None => {
                 if sem.try_acquire(self.n) {
@@ -225,7 +222,6 @@ impl AcquireState {
             }
         };
         if ready.is_ready() {
-            self.done = true;
             self.node = None;
         }
         ready
@@ -260,8 +256,9 @@ impl AcquireState {
                 }
             }
         }
-        // SAFETY: the node is a fresh `NodeBox` (`IDLE`), and `cancel`, which our owner's `Drop` calls,
-        // unlinks it before the box is freed; `poll` frees it only once it is granted or was never queued.
+        // SAFETY: the node is a fresh `NodeBox` (`IDLE`), and `cancel`, which our owner's `Drop`
+        // calls, unlinks it before the box is freed; `poll` frees it only once it is granted or
+        // was never queued.
         unsafe { list.push_back(node, n, cx.waker()) };
         Poll::Pending
     }

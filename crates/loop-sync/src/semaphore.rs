@@ -123,7 +123,7 @@ impl Semaphore {
     /// assert!(!sem.is_locked());
     /// ```
     pub fn is_locked(&self) -> bool {
-        self.raw.available() == 0 || self.raw.has_waiters()
+        self.raw.is_locked()
     }
 
     /// Waits for one permit.

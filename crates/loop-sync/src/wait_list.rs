@@ -18,7 +18,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::atomic::{AtomicUsize, fence};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use event_listener::{Event, EventListener, Listener};
 
@@ -43,7 +43,6 @@ impl WaitList {
         Waiter {
             list: self,
             listener: Some(listener),
-            consumed: false,
         }
     }
 
@@ -67,9 +66,8 @@ impl WaitList {
 /// A counted listener on a [`WaitList`]; a future that completes when notified.
 pub(crate) struct Waiter<'a> {
     list: &'a WaitList,
+    /// `None` once it completed, using the notification its notifier already counted.
     listener: Option<EventListener>,
-    /// Whether this waiter completed, using the notification its notifier already counted.
-    consumed: bool,
 }
 
 impl Future for Waiter<'_> {
@@ -80,19 +78,14 @@ impl Future for Waiter<'_> {
             .listener
             .as_mut()
             .expect("Waiter polled after completion");
-        let ready = Pin::new(listener).poll(cx);
-        if ready.is_ready() {
-            self.consumed = true;
-        }
-        ready
+        ready!(Pin::new(listener).poll(cx));
+        self.listener = None;
+        Poll::Ready(())
     }
 }
 
 impl Drop for Waiter<'_> {
     fn drop(&mut self) {
-        if self.consumed {
-            return;
-        }
         if let Some(listener) = self.listener.take() {
             if listener.discard() {
                 // Notified but never used: hand the notification on (its notifier counts it).

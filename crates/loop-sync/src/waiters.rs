@@ -2,9 +2,9 @@
 //! semaphores, [`RwLock`](crate::RwLock) and [`Event`](crate::Event).
 //!
 //! A [`Waiters`] is a doubly linked list of [`Node`]s behind a `std::sync::Mutex`, the *list
-//! lock*. Each waiting future owns one node (on the heap, in a [`NodeBox`], so the future itself can
-//! move and stays `Unpin`); the list only points at it. A node carries the task's waker, a `value` for its owner
-//! (a semaphore request's permit count, an event's generation), and a `state`:
+//! lock*. Each waiting future owns one node (on the heap, in a [`NodeBox`], so the future itself
+//! can move and stays `Unpin`); the list only points at it. A node carries the task's waker, a
+//! `value` for its owner (a semaphore request's permit count; unused by an event), and a `state`:
 //!
 //! - `IDLE`: not in the list and never was;
 //! - `QUEUED`: linked into the list, waiting;
