@@ -55,7 +55,7 @@ pub struct EventLoopBuilder {
 
 /// What the loop's core is built with.
 pub(crate) struct Options {
-    pub(crate) slow_callback: Option<Duration>,
+    pub(crate) debug: bool,
     pub(crate) slow_callback_duration: Duration,
     pub(crate) virtual_clock: bool,
 }
@@ -147,9 +147,8 @@ impl EventLoopBuilder {
             Some(poller) => poller,
             None => poller_from_env()?,
         };
-        let debug = self.debug.unwrap_or_else(debug_from_env);
         let options = Options {
-            slow_callback: debug.then_some(self.slow_callback_duration),
+            debug: self.debug.unwrap_or_else(debug_from_env),
             slow_callback_duration: self.slow_callback_duration,
             virtual_clock: self.virtual_clock,
         };

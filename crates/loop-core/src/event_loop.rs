@@ -78,8 +78,8 @@ pub(crate) struct Core {
     epoch: Instant,
     /// The virtual clock's time, when the loop has one (else the loop reads `Instant::now()`).
     virtual_now: Option<Cell<Nanos>>,
-    /// In debug mode, the duration past which a callback or task poll is reported.
-    slow_callback: Cell<Option<Duration>>,
+    /// Debug mode: callbacks and task polls slower than `slow_callback_duration` are reported.
+    debug: Cell<bool>,
     slow_callback_duration: Cell<Duration>,
     turns: Cell<u64>,
     jobs_since_io: Cell<usize>,
@@ -286,9 +286,10 @@ impl Core {
     }
 
     fn run_job(&self, job: Job) {
-        match self.slow_callback.get() {
-            None => self.run_job_untimed(job),
-            Some(threshold) => self.run_job_timed(job, threshold),
+        if self.debug.get() {
+            self.run_job_timed(job, self.slow_callback_duration.get());
+        } else {
+            self.run_job_untimed(job);
         }
     }
 
@@ -457,7 +458,7 @@ impl Loop {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn is_debug(&self) -> bool {
-        self.core.slow_callback.get().is_some()
+        self.core.debug.get()
     }
 
     /// Turns debug mode on or off.
@@ -469,8 +470,7 @@ impl Loop {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn set_debug(&self, enabled: bool) {
-        let threshold = self.core.slow_callback_duration.get();
-        self.core.slow_callback.set(enabled.then_some(threshold));
+        self.core.debug.set(enabled);
     }
 
     /// How long a callback or task poll may take before debug mode reports it.
@@ -494,9 +494,6 @@ impl Loop {
     /// ```
     pub fn set_slow_callback_duration(&self, threshold: Duration) {
         self.core.slow_callback_duration.set(threshold);
-        if self.is_debug() {
-            self.core.slow_callback.set(Some(threshold));
-        }
     }
 
     /// Whether the loop runs on a virtual clock (see [`EventLoopBuilder::virtual_clock`]).
@@ -1045,7 +1042,7 @@ impl EventLoop {
             closed: Cell::new(false),
             epoch: Instant::now(),
             virtual_now: options.virtual_clock.then(|| Cell::new(EPOCH_OFFSET)),
-            slow_callback: Cell::new(options.slow_callback),
+            debug: Cell::new(options.debug),
             slow_callback_duration: Cell::new(options.slow_callback_duration),
             turns: Cell::new(0),
             jobs_since_io: Cell::new(0),

@@ -123,7 +123,7 @@ impl Shared {
     pub(crate) fn report(self: &Arc<Self>, ctx: ExceptionContext) {
         let local = context::with_core(|core| match core {
             Some(core) if core.id == self.id => {
-                core.report(ctx.clone());
+                core.report(ctx);
                 None
             }
             _ => Some(ctx),

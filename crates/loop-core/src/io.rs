@@ -374,9 +374,13 @@ impl<T: AsFd> Async<T> {
         let result = ready!(self.poll_io(READ, cx, &mut op));
         if let Ok(n) = result {
             if n > 0 && n < len && self.short_read_drains() {
-                let drained = self
-                    .with_core(|core| core.reactor.borrow_mut().drained_by_short_read(self.key))?;
-                self.read_drained.store(drained, Ordering::Relaxed);
+                // Off its loop the bytes just read still go back to the caller; readability
+                // then simply stays cached.
+                let drained = context::with_loop(self.shared.id, |core| {
+                    core.reactor.borrow_mut().drained_by_short_read(self.key)
+                });
+                self.read_drained
+                    .store(drained == Some(true), Ordering::Relaxed);
             }
         }
         Poll::Ready(result)
