@@ -53,10 +53,10 @@ pub struct Async<T: AsFd> {
     key: Key,
     shared: Arc<Shared>,
     /// Whether a short read may clear cached readability: [`DRAIN_UNKNOWN`] until the first
-    /// short read asks the OS whether `io` is a stream socket, then [`DRAIN_YES`] or
+    /// short read asks the OS whether `io` is a TCP socket, then [`DRAIN_YES`] or
     /// [`DRAIN_NO`]; `DRAIN_NO` from the start when the loop's poller cannot tell a hang-up.
     short_read_drains: AtomicU8,
-    /// Set when a short read from a stream socket cleared cached readability: until an event
+    /// Set when a short read from a TCP socket cleared cached readability: until an event
     /// sets it again, the next read would only return `WouldBlock`, so it is not tried.
     read_drained: AtomicBool,
 }
@@ -333,13 +333,14 @@ impl<T: AsFd> Async<T> {
     /// the `AsyncRead` impl does; for stream wrappers that do their own reads (`recv` with
     /// flags, vectored reads).
     ///
-    /// On a loop whose poller reports hang-ups ([`EpollPoller`](crate::EpollPoller)), a stream
+    /// On a loop whose poller reports hang-ups ([`EpollPoller`](crate::EpollPoller)), a TCP
     /// socket's read that returns less than `len` drained the receive queue at that moment, and
     /// data arriving later is a new readiness event; so cached readability is cleared then, and
     /// the next call waits for that event instead of spending a syscall on `WouldBlock` (not
     /// once an event has announced the peer's shutdown or an error, which no new event would
-    /// announce again). Other descriptors (datagram sockets, ttys, inotify, which may return
-    /// short with more queued) and other pollers run `op` as
+    /// announce again). Other descriptors (Unix stream sockets, whose reads stop early where
+    /// passed descriptors or credentials change; datagram sockets, ttys, inotify, which may
+    /// return short with more queued) and other pollers run `op` as
     /// [`read_with`](Async::read_with) does.
     ///
     /// # Errors
@@ -391,11 +392,17 @@ impl<T: AsFd> Async<T> {
             DRAIN_YES => true,
             DRAIN_NO => false,
             _ => {
-                let stream = rustix::net::sockopt::socket_type(self.get_ref())
-                    .is_ok_and(|kind| kind == rustix::net::SocketType::STREAM);
-                let drains = if stream { DRAIN_YES } else { DRAIN_NO };
+                // TCP only: a Unix stream socket's read also stops early where passed file
+                // descriptors or credentials change, with data still queued behind them.
+                use rustix::net::{AddressFamily, SocketType, sockopt};
+                let fd = self.get_ref();
+                let tcp = sockopt::socket_type(fd).is_ok_and(|kind| kind == SocketType::STREAM)
+                    && sockopt::socket_domain(fd).is_ok_and(|family| {
+                        family == AddressFamily::INET || family == AddressFamily::INET6
+                    });
+                let drains = if tcp { DRAIN_YES } else { DRAIN_NO };
                 self.short_read_drains.store(drains, Ordering::Relaxed);
-                stream
+                tcp
             }
         }
     }

@@ -317,7 +317,7 @@ pub trait Poller: Send + Sync + fmt::Debug + 'static {
     }
 
     /// Whether reported events carry [`Event::read_closed`]. With it (and edge mode), the loop
-    /// takes a short read from a stream socket as having drained it and waits for the next
+    /// takes a short read from a TCP socket as having drained it and waits for the next
     /// event instead of reading again only to get `WouldBlock`.
     fn reports_read_closed(&self) -> bool {
         false

@@ -186,7 +186,7 @@ impl Reactor {
         self.short_reads_drain
     }
 
-    /// After a read from stream socket `key` returned less than asked: the receive queue was
+    /// After a read from TCP socket `key` returned less than asked: the receive queue was
     /// empty then, and data arriving later is a new edge, so cached readability is cleared and
     /// `true` returned. Not when an event already said the peer is done (or in error): the
     /// EOF or error is still to be read and no new edge would announce it.
