@@ -9,8 +9,9 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
+use crate::driver_waker::DriverWaker;
 use crate::transport_conn::{DEFAULT_HIGH, report, resolve_limits};
 use crate::transport_receiver::{Fault, ReadBuffer, guarded};
 use crate::udp::UdpSocket;
@@ -74,8 +75,7 @@ struct Endpoint {
     low: Cell<usize>,
     paused: Cell<bool>,
     told_paused: Cell<bool>,
-    waker: RefCell<Option<Waker>>,
-    in_driver: Cell<bool>,
+    driver: DriverWaker,
     closing: Cell<bool>,
     aborted: Cell<bool>,
     finished: Cell<bool>,
@@ -161,8 +161,7 @@ where
         low: Cell::new(DEFAULT_HIGH / 4),
         paused: Cell::new(false),
         told_paused: Cell::new(false),
-        waker: RefCell::new(None),
-        in_driver: Cell::new(false),
+        driver: DriverWaker::new(),
         closing: Cell::new(false),
         aborted: Cell::new(false),
         finished: Cell::new(false),
@@ -183,11 +182,7 @@ where
 
 impl Endpoint {
     fn wake_driver(&self) {
-        if !self.in_driver.get() {
-            if let Some(w) = self.waker.borrow().as_ref() {
-                w.wake_by_ref();
-            }
-        }
+        self.driver.wake();
     }
 
     fn set_fault(&self, fault: Fault) {
@@ -428,9 +423,7 @@ impl DatagramTransport {
             return Ok(());
         }
         if ep.queue.borrow().is_empty() {
-            let waker = ep.waker.borrow().clone();
-            let mut cx = Context::from_waker(waker.as_ref().unwrap_or(Waker::noop()));
-            match ep.poll_send(&mut cx, data, addr) {
+            match ep.driver.with_context(|cx| ep.poll_send(cx, data, addr)) {
                 Poll::Ready(Ok(_)) => return Ok(()),
                 Poll::Ready(Err(e)) => {
                     ep.error(e);
@@ -642,17 +635,7 @@ impl Future for Driver {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let ep = &self.ep;
-        {
-            let mut waker = ep.waker.borrow_mut();
-            match waker.as_mut() {
-                Some(w) => w.clone_from(cx.waker()),
-                None => *waker = Some(cx.waker().clone()),
-            }
-        }
-        ep.in_driver.set(true);
-        let out = ep.drive(cx);
-        ep.in_driver.set(false);
-        out
+        ep.driver.poll(cx, |cx| ep.drive(cx))
     }
 }
 
@@ -663,6 +646,6 @@ impl Drop for Driver {
             drop(ep.socket.borrow_mut().take());
             drop(ep.protocol.borrow_mut().take());
         }
-        drop(ep.waker.borrow_mut().take());
+        ep.driver.forget();
     }
 }

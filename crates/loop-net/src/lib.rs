@@ -96,6 +96,7 @@ pub use crate::unix_stream::UnixStream;
 // Transports and protocols (asyncio's API).
 mod buffered_protocol;
 mod datagram_endpoint;
+mod driver_waker;
 mod protocol;
 mod server;
 mod transport;

@@ -15,6 +15,7 @@ use std::task::{Context, Poll, Waker};
 
 use loop_core::ExceptionContext;
 
+use crate::driver_waker::DriverWaker;
 use crate::transport::Transport;
 use crate::transport_info::{Extras, StreamFlags, StreamInfo, TransportAddr};
 use crate::transport_io::{AnyIo, TransportIo};
@@ -107,9 +108,7 @@ pub(crate) struct Conn<R> {
     /// What the flow-control state says the protocol should be told, and what it was told.
     paused: Cell<bool>,
     told_paused: Cell<bool>,
-    /// The driver's waker; `None` before its first poll.
-    waker: RefCell<Option<Waker>>,
-    in_driver: Cell<bool>,
+    driver: DriverWaker,
     reading: Cell<bool>,
     read_eof: Cell<bool>,
     closing: Cell<bool>,
@@ -142,8 +141,7 @@ pub(crate) fn start<R: Receiver>(io: AnyIo, receiver: R, setup: Setup) -> io::Re
         low: Cell::new(DEFAULT_HIGH / 4),
         paused: Cell::new(false),
         told_paused: Cell::new(false),
-        waker: RefCell::new(None),
-        in_driver: Cell::new(false),
+        driver: DriverWaker::new(),
         reading: Cell::new(true),
         read_eof: Cell::new(false),
         closing: Cell::new(false),
@@ -177,11 +175,7 @@ pub(crate) fn start<R: Receiver>(io: AnyIo, receiver: R, setup: Setup) -> io::Re
 
 impl<R: Receiver> Conn<R> {
     fn wake_driver(&self) {
-        if !self.in_driver.get() {
-            if let Some(waker) = self.waker.borrow().as_ref() {
-                waker.wake_by_ref();
-            }
-        }
+        self.driver.wake();
     }
 
     fn set_fault(&self, fault: Fault) {
@@ -395,8 +389,7 @@ impl<R: Receiver> Conn<R> {
             }
         }
         drop(io);
-        // The task is done; holding its waker would keep its allocation alive with us.
-        drop(self.waker.borrow_mut().take());
+        self.driver.forget();
         self.run_on_finish();
     }
 
@@ -483,19 +476,17 @@ impl<R: Receiver> ConnOps for Conn<R> {
             // Busy only while a BufferedProtocol's get_buffer runs: then just queue.
             let mut io = self.io.try_borrow_mut().ok();
             if let Some(stream) = io.as_mut().and_then(|io| io.as_mut()) {
-                let waker = self.waker.borrow();
-                let mut cx = Context::from_waker(waker.as_ref().unwrap_or(Waker::noop()));
-                match stream.poll_write(&mut cx, bufs) {
+                match self.driver.with_context(|cx| stream.poll_write(cx, bufs)) {
                     Poll::Ready(Ok(n)) => {
                         sent = n;
                         if stream.needs_flush() {
                             self.unflushed.set(true);
-                            drop((waker, io));
+                            drop(io);
                             self.wake_driver();
                         }
                     }
                     Poll::Ready(Err(e)) => {
-                        drop((waker, io));
+                        drop(io);
                         self.set_fault(Fault::Io(e));
                         return;
                     }
@@ -649,17 +640,7 @@ impl<R: Receiver> Future for Driver<R> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let conn = &self.conn;
-        {
-            let mut waker = conn.waker.borrow_mut();
-            match waker.as_mut() {
-                Some(w) => w.clone_from(cx.waker()),
-                None => *waker = Some(cx.waker().clone()),
-            }
-        }
-        conn.in_driver.set(true);
-        let out = conn.drive(cx);
-        conn.in_driver.set(false);
-        out
+        conn.driver.poll(cx, |cx| conn.drive(cx))
     }
 }
 
@@ -671,7 +652,7 @@ impl<R: Receiver> Drop for Driver<R> {
         if !conn.finished.replace(true) {
             drop(conn.io.borrow_mut().take());
             drop(conn.receiver.borrow_mut().take());
-            drop(conn.waker.borrow_mut().take());
+            conn.driver.forget();
             conn.fail_detach(None);
             conn.run_on_finish();
         }
