@@ -12,9 +12,10 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::driver_waker::DriverWaker;
-use crate::transport_conn::{DEFAULT_HIGH, report, resolve_limits};
+use crate::transport_conn::report;
 use crate::transport_receiver::{Fault, ReadBuffer, guarded};
 use crate::udp::UdpSocket;
+use crate::write_flow::{WriteFlow, resolve_limits};
 
 /// The receiving side of a datagram endpoint (asyncio's `DatagramProtocol`).
 ///
@@ -71,10 +72,7 @@ struct Endpoint {
     queue: RefCell<VecDeque<(Vec<u8>, Option<SocketAddr>)>>,
     queued_bytes: Cell<usize>,
     errors: RefCell<VecDeque<io::Error>>,
-    high: Cell<usize>,
-    low: Cell<usize>,
-    paused: Cell<bool>,
-    told_paused: Cell<bool>,
+    flow: WriteFlow,
     driver: DriverWaker,
     closing: Cell<bool>,
     aborted: Cell<bool>,
@@ -157,10 +155,7 @@ where
         queue: RefCell::new(VecDeque::new()),
         queued_bytes: Cell::new(0),
         errors: RefCell::new(VecDeque::new()),
-        high: Cell::new(DEFAULT_HIGH),
-        low: Cell::new(DEFAULT_HIGH / 4),
-        paused: Cell::new(false),
-        told_paused: Cell::new(false),
+        flow: WriteFlow::new(),
         driver: DriverWaker::new(),
         closing: Cell::new(false),
         aborted: Cell::new(false),
@@ -212,8 +207,7 @@ impl Endpoint {
 
     /// Delivers queued errors and flow-control changes; `false` if the protocol was busy.
     fn deliver(&self) -> bool {
-        while self.told_paused.get() != self.paused.get() {
-            let pause = !self.told_paused.get();
+        while let Some(pause) = self.flow.untold() {
             let told = if pause {
                 self.call("pause_writing", |p| p.pause_writing())
             } else {
@@ -222,7 +216,7 @@ impl Endpoint {
             if !told {
                 return false;
             }
-            self.told_paused.set(pause);
+            self.flow.told(pause);
         }
         loop {
             let Some(error) = self.errors.borrow_mut().pop_front() else {
@@ -241,15 +235,7 @@ impl Endpoint {
     }
 
     fn check_flow(&self) {
-        let size = self.queued_bytes.get();
-        if !self.paused.get() && size > self.high.get() {
-            self.paused.set(true);
-        } else if self.paused.get() && size <= self.low.get() {
-            self.paused.set(false);
-        } else {
-            return;
-        }
-        if !self.deliver() {
+        if self.flow.update(self.queued_bytes.get()) && !self.deliver() {
             self.wake_driver();
         }
     }
@@ -588,8 +574,7 @@ impl DatagramTransport {
         low: Option<usize>,
     ) -> io::Result<()> {
         let (high, low) = resolve_limits(high, low)?;
-        self.ep.high.set(high);
-        self.ep.low.set(low);
+        self.ep.flow.set_limits(high, low);
         self.ep.check_flow();
         Ok(())
     }

@@ -107,6 +107,7 @@ mod transport_io;
 mod transport_receiver;
 mod transport_upgrade;
 mod transport_write_buffer;
+mod write_flow;
 
 pub use crate::buffered_protocol::BufferedProtocol;
 pub use crate::datagram_endpoint::{DatagramProtocol, DatagramTransport, create_datagram_endpoint};
