@@ -9,11 +9,13 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
-use crate::transport_conn::{DEFAULT_HIGH, report, resolve_limits};
+use crate::driver_waker::DriverWaker;
+use crate::transport_conn::report;
 use crate::transport_receiver::{Fault, ReadBuffer, guarded};
 use crate::udp::UdpSocket;
+use crate::write_flow::{WriteFlow, resolve_limits};
 
 /// The receiving side of a datagram endpoint (asyncio's `DatagramProtocol`).
 ///
@@ -70,12 +72,8 @@ struct Endpoint {
     queue: RefCell<VecDeque<(Vec<u8>, Option<SocketAddr>)>>,
     queued_bytes: Cell<usize>,
     errors: RefCell<VecDeque<io::Error>>,
-    high: Cell<usize>,
-    low: Cell<usize>,
-    paused: Cell<bool>,
-    told_paused: Cell<bool>,
-    waker: RefCell<Option<Waker>>,
-    in_driver: Cell<bool>,
+    flow: WriteFlow,
+    driver: DriverWaker,
     closing: Cell<bool>,
     aborted: Cell<bool>,
     finished: Cell<bool>,
@@ -157,12 +155,8 @@ where
         queue: RefCell::new(VecDeque::new()),
         queued_bytes: Cell::new(0),
         errors: RefCell::new(VecDeque::new()),
-        high: Cell::new(DEFAULT_HIGH),
-        low: Cell::new(DEFAULT_HIGH / 4),
-        paused: Cell::new(false),
-        told_paused: Cell::new(false),
-        waker: RefCell::new(None),
-        in_driver: Cell::new(false),
+        flow: WriteFlow::new(),
+        driver: DriverWaker::new(),
         closing: Cell::new(false),
         aborted: Cell::new(false),
         finished: Cell::new(false),
@@ -183,11 +177,7 @@ where
 
 impl Endpoint {
     fn wake_driver(&self) {
-        if !self.in_driver.get() {
-            if let Some(w) = self.waker.borrow().as_ref() {
-                w.wake_by_ref();
-            }
-        }
+        self.driver.wake();
     }
 
     fn set_fault(&self, fault: Fault) {
@@ -217,8 +207,7 @@ impl Endpoint {
 
     /// Delivers queued errors and flow-control changes; `false` if the protocol was busy.
     fn deliver(&self) -> bool {
-        while self.told_paused.get() != self.paused.get() {
-            let pause = !self.told_paused.get();
+        while let Some(pause) = self.flow.untold() {
             let told = if pause {
                 self.call("pause_writing", |p| p.pause_writing())
             } else {
@@ -227,7 +216,7 @@ impl Endpoint {
             if !told {
                 return false;
             }
-            self.told_paused.set(pause);
+            self.flow.told(pause);
         }
         loop {
             let Some(error) = self.errors.borrow_mut().pop_front() else {
@@ -246,15 +235,7 @@ impl Endpoint {
     }
 
     fn check_flow(&self) {
-        let size = self.queued_bytes.get();
-        if !self.paused.get() && size > self.high.get() {
-            self.paused.set(true);
-        } else if self.paused.get() && size <= self.low.get() {
-            self.paused.set(false);
-        } else {
-            return;
-        }
-        if !self.deliver() {
+        if self.flow.update(self.queued_bytes.get()) && !self.deliver() {
             self.wake_driver();
         }
     }
@@ -428,9 +409,7 @@ impl DatagramTransport {
             return Ok(());
         }
         if ep.queue.borrow().is_empty() {
-            let waker = ep.waker.borrow().clone();
-            let mut cx = Context::from_waker(waker.as_ref().unwrap_or(Waker::noop()));
-            match ep.poll_send(&mut cx, data, addr) {
+            match ep.driver.with_context(|cx| ep.poll_send(cx, data, addr)) {
                 Poll::Ready(Ok(_)) => return Ok(()),
                 Poll::Ready(Err(e)) => {
                     ep.error(e);
@@ -595,8 +574,7 @@ impl DatagramTransport {
         low: Option<usize>,
     ) -> io::Result<()> {
         let (high, low) = resolve_limits(high, low)?;
-        self.ep.high.set(high);
-        self.ep.low.set(low);
+        self.ep.flow.set_limits(high, low);
         self.ep.check_flow();
         Ok(())
     }
@@ -642,17 +620,7 @@ impl Future for Driver {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let ep = &self.ep;
-        {
-            let mut waker = ep.waker.borrow_mut();
-            match waker.as_mut() {
-                Some(w) => w.clone_from(cx.waker()),
-                None => *waker = Some(cx.waker().clone()),
-            }
-        }
-        ep.in_driver.set(true);
-        let out = ep.drive(cx);
-        ep.in_driver.set(false);
-        out
+        ep.driver.poll(cx, |cx| ep.drive(cx))
     }
 }
 
@@ -663,6 +631,6 @@ impl Drop for Driver {
             drop(ep.socket.borrow_mut().take());
             drop(ep.protocol.borrow_mut().take());
         }
-        drop(ep.waker.borrow_mut().take());
+        ep.driver.forget();
     }
 }

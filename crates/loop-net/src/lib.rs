@@ -96,6 +96,7 @@ pub use crate::unix_stream::UnixStream;
 // Transports and protocols (asyncio's API).
 mod buffered_protocol;
 mod datagram_endpoint;
+mod driver_waker;
 mod protocol;
 mod server;
 mod transport;
@@ -106,6 +107,7 @@ mod transport_io;
 mod transport_receiver;
 mod transport_upgrade;
 mod transport_write_buffer;
+mod write_flow;
 
 pub use crate::buffered_protocol::BufferedProtocol;
 pub use crate::datagram_endpoint::{DatagramProtocol, DatagramTransport, create_datagram_endpoint};

@@ -537,7 +537,7 @@ impl Transport {
         high: Option<usize>,
         low: Option<usize>,
     ) -> io::Result<()> {
-        let (high, low) = crate::transport_conn::resolve_limits(high, low)?;
+        let (high, low) = crate::write_flow::resolve_limits(high, low)?;
         self.conn.set_write_buffer_limits(high, low);
         Ok(())
     }

@@ -15,35 +15,14 @@ use std::task::{Context, Poll, Waker};
 
 use loop_core::ExceptionContext;
 
+use crate::driver_waker::DriverWaker;
 use crate::transport::Transport;
 use crate::transport_info::{Extras, StreamFlags, StreamInfo, TransportAddr};
 use crate::transport_io::{AnyIo, TransportIo};
 use crate::transport_receiver::{Fault, Received, Receiver};
 use crate::transport_upgrade::{Detached, DetachedProtocol};
 use crate::transport_write_buffer::WriteBuffer;
-
-/// asyncio's default high-water mark.
-pub(crate) const DEFAULT_HIGH: usize = 64 * 1024;
-
-/// Write-buffer limits as asyncio's `set_write_buffer_limits` takes them: a missing high mark is
-/// four times the low one (or [`DEFAULT_HIGH`]), a missing low mark a quarter of the high one.
-pub(crate) fn resolve_limits(
-    high: Option<usize>,
-    low: Option<usize>,
-) -> io::Result<(usize, usize)> {
-    let high = high.unwrap_or(match low {
-        Some(low) => low.saturating_mul(4),
-        None => DEFAULT_HIGH,
-    });
-    let low = low.unwrap_or(high / 4);
-    if high < low {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("high ({high}) must be >= low ({low})"),
-        ));
-    }
-    Ok((high, low))
-}
+use crate::write_flow::WriteFlow;
 
 /// Reads delivered in one poll before the driver lets other tasks run.
 const READ_BUDGET: u32 = 16;
@@ -102,14 +81,8 @@ pub(crate) struct Conn<R> {
     io: RefCell<Option<AnyIo>>,
     receiver: RefCell<Option<R>>,
     wbuf: RefCell<WriteBuffer>,
-    high: Cell<usize>,
-    low: Cell<usize>,
-    /// What the flow-control state says the protocol should be told, and what it was told.
-    paused: Cell<bool>,
-    told_paused: Cell<bool>,
-    /// The driver's waker; `None` before its first poll.
-    waker: RefCell<Option<Waker>>,
-    in_driver: Cell<bool>,
+    flow: WriteFlow,
+    driver: DriverWaker,
     reading: Cell<bool>,
     read_eof: Cell<bool>,
     closing: Cell<bool>,
@@ -138,12 +111,8 @@ pub(crate) fn start<R: Receiver>(io: AnyIo, receiver: R, setup: Setup) -> io::Re
         io: RefCell::new(Some(io)),
         receiver: RefCell::new(Some(receiver)),
         wbuf: RefCell::new(WriteBuffer::default()),
-        high: Cell::new(DEFAULT_HIGH),
-        low: Cell::new(DEFAULT_HIGH / 4),
-        paused: Cell::new(false),
-        told_paused: Cell::new(false),
-        waker: RefCell::new(None),
-        in_driver: Cell::new(false),
+        flow: WriteFlow::new(),
+        driver: DriverWaker::new(),
         reading: Cell::new(true),
         read_eof: Cell::new(false),
         closing: Cell::new(false),
@@ -177,11 +146,7 @@ pub(crate) fn start<R: Receiver>(io: AnyIo, receiver: R, setup: Setup) -> io::Re
 
 impl<R: Receiver> Conn<R> {
     fn wake_driver(&self) {
-        if !self.in_driver.get() {
-            if let Some(waker) = self.waker.borrow().as_ref() {
-                waker.wake_by_ref();
-            }
-        }
+        self.driver.wake();
     }
 
     fn set_fault(&self, fault: Fault) {
@@ -205,14 +170,7 @@ impl<R: Receiver> Conn<R> {
 
     /// Records a flow-control change and tells the protocol if it can be reached now.
     fn check_flow(&self, size: usize) {
-        if !self.paused.get() && size > self.high.get() {
-            self.paused.set(true);
-        } else if self.paused.get() && size <= self.low.get() {
-            self.paused.set(false);
-        } else {
-            return;
-        }
-        if !self.deliver_flow() {
+        if self.flow.update(size) && !self.deliver_flow() {
             self.wake_driver();
         }
     }
@@ -221,17 +179,16 @@ impl<R: Receiver> Conn<R> {
     /// undone before it could be delivered is still delivered, then the resume: the protocol
     /// sees every transition, in order. Returns `false` if the protocol was busy.
     fn deliver_flow(&self) -> bool {
-        while self.told_paused.get() != self.paused.get() {
-            let pause = !self.told_paused.get();
+        while let Some(pause) = self.flow.untold() {
             let told = match self.receiver.borrow().as_ref() {
                 Some(r) => r.flow(pause),
                 None => return true,
             };
             match told {
                 None => return false,
-                Some(Ok(())) => self.told_paused.set(pause),
+                Some(Ok(())) => self.flow.told(pause),
                 Some(Err(fault)) => {
-                    self.told_paused.set(pause);
+                    self.flow.told(pause);
                     self.set_fault(fault);
                     return true;
                 }
@@ -395,8 +352,7 @@ impl<R: Receiver> Conn<R> {
             }
         }
         drop(io);
-        // The task is done; holding its waker would keep its allocation alive with us.
-        drop(self.waker.borrow_mut().take());
+        self.driver.forget();
         self.run_on_finish();
     }
 
@@ -483,19 +439,17 @@ impl<R: Receiver> ConnOps for Conn<R> {
             // Busy only while a BufferedProtocol's get_buffer runs: then just queue.
             let mut io = self.io.try_borrow_mut().ok();
             if let Some(stream) = io.as_mut().and_then(|io| io.as_mut()) {
-                let waker = self.waker.borrow();
-                let mut cx = Context::from_waker(waker.as_ref().unwrap_or(Waker::noop()));
-                match stream.poll_write(&mut cx, bufs) {
+                match self.driver.with_context(|cx| stream.poll_write(cx, bufs)) {
                     Poll::Ready(Ok(n)) => {
                         sent = n;
                         if stream.needs_flush() {
                             self.unflushed.set(true);
-                            drop((waker, io));
+                            drop(io);
                             self.wake_driver();
                         }
                     }
                     Poll::Ready(Err(e)) => {
-                        drop((waker, io));
+                        drop(io);
                         self.set_fault(Fault::Io(e));
                         return;
                     }
@@ -578,14 +532,13 @@ impl<R: Receiver> ConnOps for Conn<R> {
     }
 
     fn set_write_buffer_limits(&self, high: usize, low: usize) {
-        self.high.set(high);
-        self.low.set(low);
+        self.flow.set_limits(high, low);
         let size = self.wbuf.borrow().len();
         self.check_flow(size);
     }
 
     fn write_buffer_limits(&self) -> (usize, usize) {
-        (self.high.get(), self.low.get())
+        self.flow.limits()
     }
 
     fn write_buffer_size(&self) -> usize {
@@ -593,7 +546,7 @@ impl<R: Receiver> ConnOps for Conn<R> {
     }
 
     fn writing_paused(&self) -> bool {
-        self.paused.get()
+        self.flow.paused()
     }
 
     fn dropped_writes(&self) -> u64 {
@@ -649,17 +602,7 @@ impl<R: Receiver> Future for Driver<R> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let conn = &self.conn;
-        {
-            let mut waker = conn.waker.borrow_mut();
-            match waker.as_mut() {
-                Some(w) => w.clone_from(cx.waker()),
-                None => *waker = Some(cx.waker().clone()),
-            }
-        }
-        conn.in_driver.set(true);
-        let out = conn.drive(cx);
-        conn.in_driver.set(false);
-        out
+        conn.driver.poll(cx, |cx| conn.drive(cx))
     }
 }
 
@@ -671,7 +614,7 @@ impl<R: Receiver> Drop for Driver<R> {
         if !conn.finished.replace(true) {
             drop(conn.io.borrow_mut().take());
             drop(conn.receiver.borrow_mut().take());
-            drop(conn.waker.borrow_mut().take());
+            conn.driver.forget();
             conn.fail_detach(None);
             conn.run_on_finish();
         }
