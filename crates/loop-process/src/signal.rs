@@ -162,7 +162,7 @@ static ARRIVALS: [AtomicU64; SLOTS] = [const { AtomicU64::new(0) }; SLOTS];
 static WAKE_WRITE: AtomicI32 = AtomicI32::new(-1);
 
 /// Notified after any signal arrives; listeners then look at their counters.
-pub(crate) static ARRIVED: Event = Event::new();
+static ARRIVED: Event = Event::new();
 
 struct Registry {
     dispatching: bool,
@@ -255,14 +255,14 @@ fn refuse(signal: Signal) -> io::Result<()> {
 }
 
 /// One listener's hold on a signal's handler: installed with the first, restored with the last.
-pub(crate) struct Subscription {
+struct Subscription {
     slot: usize,
 }
 
 impl Subscription {
     /// Installs the handler (and starts the dispatch thread) if needed; returns the hold and
     /// the arrival count at subscription time.
-    pub(crate) fn new(signal: Signal) -> io::Result<(Subscription, u64)> {
+    fn new(signal: Signal) -> io::Result<(Subscription, u64)> {
         refuse(signal)?;
         let slot = signal.as_raw() as usize;
         let mut registry = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
@@ -288,7 +288,7 @@ impl Subscription {
         Ok((Subscription { slot }, seen))
     }
 
-    pub(crate) fn arrivals(&self) -> u64 {
+    fn arrivals(&self) -> u64 {
         ARRIVALS[self.slot].load(Ordering::SeqCst)
     }
 }
