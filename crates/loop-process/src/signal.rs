@@ -165,13 +165,11 @@ static WAKE_WRITE: AtomicI32 = AtomicI32::new(-1);
 static ARRIVED: Event = Event::new();
 
 struct Registry {
-    dispatching: bool,
     listeners: [usize; SLOTS],
     previous: [Option<libc::sigaction>; SLOTS],
 }
 
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
-    dispatching: false,
     listeners: [0; SLOTS],
     previous: [None; SLOTS],
 });
@@ -266,7 +264,8 @@ impl Subscription {
         refuse(signal)?;
         let slot = signal.as_raw() as usize;
         let mut registry = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
-        if !registry.dispatching {
+        // The wake pipe is published under this lock, so it tells whether the thread runs.
+        if WAKE_WRITE.load(Ordering::SeqCst) < 0 {
             use rustix::pipe::{PipeFlags, pipe_with};
             // The read end blocks (the dispatch thread sleeps in `read`); the write end must not
             // (the handler may not block).
@@ -278,7 +277,6 @@ impl Subscription {
             // Published for the handler and never closed: the handler may run at any time.
             WAKE_WRITE.store(write.as_raw_fd(), Ordering::SeqCst);
             std::mem::forget(write);
-            registry.dispatching = true;
         }
         if registry.listeners[slot] == 0 {
             registry.previous[slot] = Some(install(signal)?);
@@ -357,7 +355,7 @@ pub struct Signals {
 }
 
 impl Signals {
-    /// Starts listening for `signal` on the running loop.
+    /// Starts listening for `signal`.
     ///
     /// # Errors
     ///
