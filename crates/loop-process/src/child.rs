@@ -120,9 +120,6 @@ impl Child {
     /// ```
     pub fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
         if self.status.is_none() {
-            // The watch stays registered until the Child is dropped: another waiter (the
-            // protocol API's exit task) may have its waker parked in it, and the exit event
-            // already queued in the poller is what wakes that waiter.
             self.status = try_reap(self.pid)?;
             if self.status.is_some() {
                 self.parked.drain(..).for_each(Waker::wake);

@@ -9,21 +9,17 @@
 //! which notify that poller) and reaps each as it exits: no zombies, and no thread per child.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;
-use std::pin::Pin;
 use std::process::ExitStatus;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll, Wake, Waker, ready};
 
-use event_listener::EventListener;
-
 use loop_core::{Async, Loop};
 use rustix::process::{Pid, WaitOptions, pidfd_open, waitpid};
 
-use crate::signal::{ARRIVED, Signal, Signals, Subscription};
+use crate::signal::{Signal, Signals};
 
 /// How a running child's exit is noticed on the loop.
 pub(crate) enum Watch {
@@ -162,47 +158,38 @@ impl Wake for NotifyPoller {
 
 impl Reaper {
     fn run(&'static self) {
-        let mut watched: HashMap<usize, Orphan> = HashMap::new();
+        // Keyed by pid: unique among children not yet reaped, and what `try_reap` needs.
+        let mut watched: HashMap<usize, (Pid, OwnedFd)> = HashMap::new();
         let mut without_pidfd: Vec<Pid> = Vec::new();
-        let mut sigchld: Option<(Subscription, EventListener)> = None;
+        let mut sigchld: Option<Signals> = None;
         // Woken from the signal thread: a SIGCHLD interrupts the poller's wait.
         let waker = Waker::from(Arc::new(NotifyPoller(self)));
-        let mut next_key = 0;
         let mut events = polling::Events::new();
         loop {
             let arrived =
                 std::mem::take(&mut *self.arrivals.lock().unwrap_or_else(|e| e.into_inner()));
-            for orphan in arrived {
-                match orphan.pidfd {
-                    Some(ref fd) => {
-                        let key = next_key;
-                        next_key += 1;
-                        // SAFETY: the fd stays open in `watched` until after it is deleted.
-                        if unsafe {
-                            self.poller
-                                .add(fd.as_raw_fd(), polling::Event::readable(key))
-                        }
-                        .is_ok()
-                        {
-                            watched.insert(key, orphan);
-                        } else {
-                            without_pidfd.push(orphan.pid);
-                        }
-                    }
-                    None => without_pidfd.push(orphan.pid),
+            for Orphan { pid, pidfd } in arrived {
+                let Some(fd) = pidfd else {
+                    without_pidfd.push(pid);
+                    continue;
+                };
+                let key = pid.as_raw_nonzero().get() as usize;
+                // SAFETY: the fd stays open in `watched` until after it is deleted.
+                match unsafe {
+                    self.poller
+                        .add(fd.as_raw_fd(), polling::Event::readable(key))
+                } {
+                    Ok(()) => _ = watched.insert(key, (pid, fd)),
+                    Err(_) => without_pidfd.push(pid),
                 }
             }
             if !without_pidfd.is_empty() && sigchld.is_none() {
-                if let Ok((subscription, _)) = Subscription::new(Signal::CHLD) {
-                    sigchld = Some((subscription, ARRIVED.listen()));
-                }
+                sigchld = Signals::new(Signal::CHLD).ok();
             }
             // Arm the listener before the sweep, so a SIGCHLD after it still ends the wait.
-            if let Some((_, listener)) = &mut sigchld {
+            if let Some(signals) = &mut sigchld {
                 let mut cx = Context::from_waker(&waker);
-                while Pin::new(&mut *listener).poll(&mut cx).is_ready() {
-                    *listener = ARRIVED.listen();
-                }
+                while signals.poll_recv(&mut cx).is_ready() {}
             }
             // Sweep the children without a pidfd on every wake-up: a SIGCHLD may have come
             // before the handler was installed.
@@ -214,19 +201,13 @@ impl Reaper {
                 continue;
             }
             for event in events.iter() {
-                let Some(orphan) = watched.get(&event.key) else {
+                let Some((pid, fd)) = watched.get(&event.key) else {
                     continue;
                 };
-                if matches!(try_reap(orphan.pid), Ok(None)) {
-                    if let Some(fd) = &orphan.pidfd {
-                        let _ = self.poller.modify(fd, polling::Event::readable(event.key));
-                    }
-                    continue;
-                }
-                if let Some(orphan) = watched.remove(&event.key) {
-                    if let Some(fd) = &orphan.pidfd {
-                        let _ = self.poller.delete(fd);
-                    }
+                if matches!(try_reap(*pid), Ok(None)) {
+                    let _ = self.poller.modify(fd, polling::Event::readable(event.key));
+                } else if let Some((_, fd)) = watched.remove(&event.key) {
+                    let _ = self.poller.delete(&fd);
                 }
             }
         }

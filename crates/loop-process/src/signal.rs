@@ -162,16 +162,14 @@ static ARRIVALS: [AtomicU64; SLOTS] = [const { AtomicU64::new(0) }; SLOTS];
 static WAKE_WRITE: AtomicI32 = AtomicI32::new(-1);
 
 /// Notified after any signal arrives; listeners then look at their counters.
-pub(crate) static ARRIVED: Event = Event::new();
+static ARRIVED: Event = Event::new();
 
 struct Registry {
-    dispatching: bool,
     listeners: [usize; SLOTS],
     previous: [Option<libc::sigaction>; SLOTS],
 }
 
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
-    dispatching: false,
     listeners: [0; SLOTS],
     previous: [None; SLOTS],
 });
@@ -255,18 +253,19 @@ fn refuse(signal: Signal) -> io::Result<()> {
 }
 
 /// One listener's hold on a signal's handler: installed with the first, restored with the last.
-pub(crate) struct Subscription {
+struct Subscription {
     slot: usize,
 }
 
 impl Subscription {
     /// Installs the handler (and starts the dispatch thread) if needed; returns the hold and
     /// the arrival count at subscription time.
-    pub(crate) fn new(signal: Signal) -> io::Result<(Subscription, u64)> {
+    fn new(signal: Signal) -> io::Result<(Subscription, u64)> {
         refuse(signal)?;
         let slot = signal.as_raw() as usize;
         let mut registry = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
-        if !registry.dispatching {
+        // The wake pipe is published under this lock, so it tells whether the thread runs.
+        if WAKE_WRITE.load(Ordering::SeqCst) < 0 {
             use rustix::pipe::{PipeFlags, pipe_with};
             // The read end blocks (the dispatch thread sleeps in `read`); the write end must not
             // (the handler may not block).
@@ -278,7 +277,6 @@ impl Subscription {
             // Published for the handler and never closed: the handler may run at any time.
             WAKE_WRITE.store(write.as_raw_fd(), Ordering::SeqCst);
             std::mem::forget(write);
-            registry.dispatching = true;
         }
         if registry.listeners[slot] == 0 {
             registry.previous[slot] = Some(install(signal)?);
@@ -288,7 +286,7 @@ impl Subscription {
         Ok((Subscription { slot }, seen))
     }
 
-    pub(crate) fn arrivals(&self) -> u64 {
+    fn arrivals(&self) -> u64 {
         ARRIVALS[self.slot].load(Ordering::SeqCst)
     }
 }
@@ -357,7 +355,7 @@ pub struct Signals {
 }
 
 impl Signals {
-    /// Starts listening for `signal` on the running loop.
+    /// Starts listening for `signal`.
     ///
     /// # Errors
     ///
