@@ -87,14 +87,7 @@ impl<T: Send + 'static> Reader<T> {
         F: Fn(T) -> Result<U, BoxError> + Send + Sync + 'static,
         U: Send + 'static,
     {
-        let pool = Arc::clone(&self.shared().pool);
-        StageBuilder::new(
-            pool,
-            "map",
-            Input::Stage(self),
-            body::per_item(move |x| f(x).map(Some)),
-            false,
-        )
+        self.stage("map", body::per_item(move |x| f(x).map(Some)), false)
     }
 
     /// A stage applying `f` to every item and keeping the `Some` results.
@@ -109,14 +102,7 @@ impl<T: Send + 'static> Reader<T> {
         F: Fn(T) -> Result<Option<U>, BoxError> + Send + Sync + 'static,
         U: Send + 'static,
     {
-        let pool = Arc::clone(&self.shared().pool);
-        StageBuilder::new(
-            pool,
-            "filter_map",
-            Input::Stage(self),
-            body::per_item(f),
-            false,
-        )
+        self.stage("filter_map", body::per_item(f), false)
     }
 
     /// A stage applying `f` to whole chunks: N items in, any number out. Each chunk holds
@@ -139,14 +125,19 @@ impl<T: Send + 'static> Reader<T> {
         F: Fn(Vec<T>) -> Result<Vec<U>, BoxError> + Send + Sync + 'static,
         U: Send + 'static,
     {
+        self.stage("map_chunk", body::per_chunk(f), true)
+    }
+
+    /// A stage of `kind` running `body` on this reader's items; `exact` as in
+    /// [`map_chunk`](Reader::map_chunk).
+    fn stage<U: Send + 'static>(
+        self,
+        kind: &'static str,
+        body: body::Body<T, U>,
+        exact: bool,
+    ) -> StageBuilder<U> {
         let pool = Arc::clone(&self.shared().pool);
-        StageBuilder::new(
-            pool,
-            "map_chunk",
-            Input::Stage(self),
-            body::per_chunk(f),
-            true,
-        )
+        StageBuilder::new(pool, kind, Input::Stage(self), body, exact)
     }
 
     /// `n` readers sharing this stage's items (each item goes to one of them). `n == 0`
