@@ -106,6 +106,8 @@ impl PoolInner {
     /// shared queue for a worker that the caller would then have to wait for. True when a
     /// chunk ran.
     pub(crate) fn pump_here(&self, pump: impl FnOnce()) -> bool {
+        // A chunk of another pool may wait in this thread's slot (a stage's code reading from
+        // this pool): set it aside until this pool's chain is done.
         let outer = RUNNING.replace(self.id());
         let waiting = NEXT.take();
         pump();
@@ -125,16 +127,7 @@ impl PoolInner {
         let Ok(node) = self.queue.pop() else {
             return false;
         };
-        // A chunk of another pool may wait in this thread's slot (a stage's code reading from
-        // this pool): set it aside until this pool's chain is done.
-        let outer = RUNNING.replace(self.id());
-        let waiting = NEXT.take();
-        node.run_one();
-        while let Some(next) = NEXT.take() {
-            next.run_one();
-        }
-        NEXT.set(waiting);
-        RUNNING.set(outer);
+        self.pump_here(|| node.run_one());
         true
     }
 
