@@ -601,16 +601,14 @@ impl<In: Send + 'static, Out: Send + 'static> Stage<In, Out> {
 
 impl<In: Send + 'static, Out: Send + 'static> Node for Stage<In, Out> {
     fn run_one(&self) {
-        let Some(chunk) = lock(&self.pending).pop_front() else {
+        let Some(mut chunk) = lock(&self.pending).pop_front() else {
             return;
         };
         let wakes = self.wakes.load(Ordering::Acquire);
-        let (items, pulled, pull_error) = match chunk.items {
-            Some(_) => (Vec::new(), Pulled::More, None),
+        let (items, pulled, pull_error) = match chunk.items.take() {
+            Some(items) => (items, Pulled::More, None),
             None => self.pull(chunk.want),
         };
-        let mut chunk = chunk;
-        let items = chunk.items.take().unwrap_or(items);
         let mut end = ChunkEnd::default();
         let out = match &self.body {
             Body::Identity(pass) => {
