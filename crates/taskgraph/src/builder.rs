@@ -48,15 +48,7 @@ pub struct StageBuilder<T> {
 
 impl<T: Send + 'static> StageBuilder<T> {
     pub(crate) fn source(pool: Arc<PoolInner>, kind: &'static str, input: Input<T>) -> Self {
-        StageBuilder {
-            pool,
-            kind,
-            name: None,
-            cfg: Config::default(),
-            make: Box::new(move |pool, cfg, name| {
-                stage::build(pool, cfg, name, input, Body::Identity(|v| v))
-            }),
-        }
+        StageBuilder::new(pool, kind, input, Body::Identity(|v| v), false)
     }
 
     pub(crate) fn new<In: Send + 'static>(
