@@ -48,7 +48,15 @@ pub struct StageBuilder<T> {
 
 impl<T: Send + 'static> StageBuilder<T> {
     pub(crate) fn source(pool: Arc<PoolInner>, kind: &'static str, input: Input<T>) -> Self {
-        StageBuilder::new(pool, kind, input, Body::Identity(|v| v), false)
+        StageBuilder {
+            pool,
+            kind,
+            name: None,
+            cfg: Config::default(),
+            make: Box::new(move |pool, cfg, name| {
+                stage::build(pool, cfg, name, input, Body::Identity(|v| v))
+            }),
+        }
     }
 
     pub(crate) fn new<In: Send + 'static>(
