@@ -57,6 +57,13 @@ pub fn count_words(text: &[u8], counts: &mut Counts) {
     }
 }
 
+/// Adds the counts of `from` to `into`.
+pub fn merge(into: &mut Counts, from: Counts) {
+    for (word, k) in from {
+        *into.entry(word).or_insert(0) += k;
+    }
+}
+
 /// The `n` most common words under `root`, most common first, ties by word.
 pub fn top_words(
     root: &Path,
@@ -88,9 +95,7 @@ pub fn top_words(
         .map_chunk(|chunk: Vec<Counts>| {
             let mut all = Counts::new();
             for counts in chunk {
-                for (word, k) in counts {
-                    *all.entry(word).or_insert(0) += k;
-                }
+                merge(&mut all, counts);
             }
             Ok(vec![all])
         })
@@ -99,9 +104,7 @@ pub fn top_words(
         .build();
     let mut total = Counts::new();
     for counts in merged {
-        for (word, k) in counts? {
-            *total.entry(word).or_insert(0) += k;
-        }
+        merge(&mut total, counts?);
     }
     let mut ranked: Vec<(u64, String)> = total
         .into_iter()

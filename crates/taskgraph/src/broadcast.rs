@@ -80,24 +80,22 @@ impl<T: Clone + Send + 'static> Node for Hub<T> {
                 return;
             };
             let mut hs = lock(&self.state);
-            let mut notify = Vec::new();
+            // Which branches to pump: those that got items, or all once the stream ended.
+            let mut woken: fn(&Branch<T>) -> bool = |_| false;
             if hs.ended.is_none() {
                 match reader.shared().take_for_stage(usize::MAX, 1) {
                     Take::Items(items) => {
-                        let live: Vec<usize> = (0..hs.branches.len())
-                            .filter(|&i| hs.branches[i].live)
-                            .collect();
-                        if let Some((&last, rest)) = live.split_last() {
-                            for &i in rest {
-                                hs.branches[i].queue.extend(items.iter().cloned());
+                        if let Some(last) = hs.branches.iter().rposition(|b| b.live) {
+                            for b in hs.branches[..last].iter_mut().filter(|b| b.live) {
+                                b.queue.extend(items.iter().cloned());
                             }
                             hs.branches[last].queue.extend(items);
                         }
-                        notify.extend(live);
+                        woken = |b| b.live;
                     }
                     Take::Ended(end) => {
                         hs.ended = Some(end);
-                        notify.extend(0..hs.branches.len());
+                        woken = |_| true;
                     }
                     Take::Empty => {}
                 }
@@ -110,9 +108,11 @@ impl<T: Clone + Send + 'static> Node for Hub<T> {
                 .max()
                 .unwrap_or(0);
             reader.slot().set_want(want);
-            let nodes: Vec<Arc<dyn Node>> = notify
-                .into_iter()
-                .filter_map(|i| hs.branches[i].node.as_ref()?.upgrade())
+            let nodes: Vec<Arc<dyn Node>> = hs
+                .branches
+                .iter()
+                .filter(|b| woken(b))
+                .filter_map(|b| b.node.as_ref()?.upgrade())
                 .collect();
             (reader.node(), nodes)
         };

@@ -4,7 +4,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::thread::{self, JoinHandle};
 
 use concurrent_queue::ConcurrentQueue;
@@ -12,6 +12,7 @@ use event_listener::{Event, Listener};
 
 use crate::builder::StageBuilder;
 use crate::input::Input;
+use crate::stage::lock;
 
 /// What the scheduler knows of a stage, whatever its item types.
 pub(crate) trait Node: Send + Sync {
@@ -106,6 +107,8 @@ impl PoolInner {
     /// shared queue for a worker that the caller would then have to wait for. True when a
     /// chunk ran.
     pub(crate) fn pump_here(&self, pump: impl FnOnce()) -> bool {
+        // A chunk of another pool may wait in this thread's slot (a stage's code reading from
+        // this pool): set it aside until this pool's chain is done.
         let outer = RUNNING.replace(self.id());
         let waiting = NEXT.take();
         pump();
@@ -125,21 +128,12 @@ impl PoolInner {
         let Ok(node) = self.queue.pop() else {
             return false;
         };
-        // A chunk of another pool may wait in this thread's slot (a stage's code reading from
-        // this pool): set it aside until this pool's chain is done.
-        let outer = RUNNING.replace(self.id());
-        let waiting = NEXT.take();
-        node.run_one();
-        while let Some(next) = NEXT.take() {
-            next.run_one();
-        }
-        NEXT.set(waiting);
-        RUNNING.set(outer);
+        self.pump_here(|| node.run_one());
         true
     }
 
     pub(crate) fn register(&self, node: Weak<dyn Node>) {
-        let mut stages = self.stages.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut stages = lock(&self.stages);
         stages.retain(|s| s.strong_count() > 0);
         stages.push(node);
         self.live_stages.fetch_add(1, Ordering::AcqRel);
@@ -150,7 +144,7 @@ impl PoolInner {
     }
 
     fn stages(&self) -> Vec<Arc<dyn Node>> {
-        let stages = self.stages.lock().unwrap_or_else(PoisonError::into_inner);
+        let stages = lock(&self.stages);
         stages.iter().filter_map(Weak::upgrade).collect()
     }
 
@@ -268,7 +262,7 @@ impl Pool {
     /// (the workers already started keep running).
     pub fn set_workers(&self, workers: usize) -> io::Result<()> {
         let inner = &self.inner;
-        let mut threads = inner.threads.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut threads = lock(&inner.threads);
         threads.retain(|t| !t.is_finished());
         inner.target.store(workers, Ordering::Release);
         let mut result = Ok(());
@@ -378,8 +372,7 @@ impl Drop for Pool {
         }
         inner.jobs.notify(usize::MAX);
         inner.activity.notify(usize::MAX);
-        let threads =
-            std::mem::take(&mut *inner.threads.lock().unwrap_or_else(PoisonError::into_inner));
+        let threads = std::mem::take(&mut *lock(&inner.threads));
         let me = thread::current().id();
         for t in threads {
             // A stage's own code may drop the pool; that worker exits when its chunk ends.

@@ -4,7 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::num::NonZeroUsize;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -87,14 +87,7 @@ impl<T: Send + 'static> Reader<T> {
         F: Fn(T) -> Result<U, BoxError> + Send + Sync + 'static,
         U: Send + 'static,
     {
-        let pool = Arc::clone(&self.shared().pool);
-        StageBuilder::new(
-            pool,
-            "map",
-            Input::Stage(self),
-            body::per_item(move |x| f(x).map(Some)),
-            false,
-        )
+        self.stage("map", body::per_item(move |x| f(x).map(Some)), false)
     }
 
     /// A stage applying `f` to every item and keeping the `Some` results.
@@ -109,14 +102,7 @@ impl<T: Send + 'static> Reader<T> {
         F: Fn(T) -> Result<Option<U>, BoxError> + Send + Sync + 'static,
         U: Send + 'static,
     {
-        let pool = Arc::clone(&self.shared().pool);
-        StageBuilder::new(
-            pool,
-            "filter_map",
-            Input::Stage(self),
-            body::per_item(f),
-            false,
-        )
+        self.stage("filter_map", body::per_item(f), false)
     }
 
     /// A stage applying `f` to whole chunks: N items in, any number out. Each chunk holds
@@ -139,14 +125,19 @@ impl<T: Send + 'static> Reader<T> {
         F: Fn(Vec<T>) -> Result<Vec<U>, BoxError> + Send + Sync + 'static,
         U: Send + 'static,
     {
+        self.stage("map_chunk", body::per_chunk(f), true)
+    }
+
+    /// A stage of `kind` running `body` on this reader's items; `exact` as in
+    /// [`map_chunk`](Reader::map_chunk).
+    fn stage<U: Send + 'static>(
+        self,
+        kind: &'static str,
+        body: body::Body<T, U>,
+        exact: bool,
+    ) -> StageBuilder<U> {
         let pool = Arc::clone(&self.shared().pool);
-        StageBuilder::new(
-            pool,
-            "map_chunk",
-            Input::Stage(self),
-            body::per_chunk(f),
-            true,
-        )
+        StageBuilder::new(pool, kind, Input::Stage(self), body, exact)
     }
 
     /// `n` readers sharing this stage's items (each item goes to one of them). `n == 0`
@@ -238,15 +229,28 @@ impl<T: Send + 'static> Reader<T> {
         }
     }
 
-    /// Clears this reader's demand after a read; true when other consumers still want items,
-    /// so the stage must refill what was taken.
-    fn finish(&self, st: &State<T>) -> bool {
+    /// Ends a read that got its answer `r`: clears this reader's demand and, when other
+    /// consumers still want items, has the stage refill what was taken (outside the lock).
+    fn settle<R>(&self, st: MutexGuard<'_, State<T>>, r: R) -> R {
         self.slot.set_want(0);
-        st.terminal.is_none() && st.demand() > 0
+        let refill = st.terminal.is_none() && st.demand() > 0;
+        drop(st);
+        if refill {
+            self.stage.pump();
+        }
+        r
     }
 
-    /// Runs `attempt` until it returns a result, pumping the stage, running queued chunks in
-    /// this thread when there are any, and sleeping otherwise. `None` when `deadline` passed.
+    /// Runs `attempt` under the stage's lock and settles the read if it answered.
+    fn try_settle<R>(&self, attempt: impl FnOnce(&mut State<T>) -> Option<R>) -> Option<R> {
+        let mut st = self.shared().state();
+        let r = attempt(&mut st)?;
+        Some(self.settle(st, r))
+    }
+
+    /// Runs `attempt` until it returns a result, then settles the read. Meanwhile pumps the
+    /// stage, runs queued chunks in this thread when there are any, and sleeps otherwise.
+    /// `None` when `deadline` passed.
     fn wait<R>(
         &self,
         deadline: Option<Instant>,
@@ -254,14 +258,14 @@ impl<T: Send + 'static> Reader<T> {
     ) -> Option<R> {
         let sh = self.shared();
         loop {
-            if let Some(r) = attempt(&mut sh.state()) {
+            if let Some(r) = self.try_settle(&mut attempt) {
                 return Some(r);
             }
             if sh.pool.pump_here(|| self.stage.pump()) || sh.pool.run_one_job() {
                 continue;
             }
             let listener = self.event().listen();
-            if let Some(r) = attempt(&mut sh.state()) {
+            if let Some(r) = self.try_settle(&mut attempt) {
                 return Some(r);
             }
             // The attempt may have taken items (read_all does), which makes room upstream.
@@ -281,29 +285,16 @@ impl<T: Send + 'static> Reader<T> {
 
     fn read_until(&self, n: usize, deadline: Option<Instant>) -> Result<Batch<T>, Error> {
         self.slot.set_want(n);
-        let mut refill = false;
-        let done = self.wait(deadline, |st| {
-            let r = self.complete(st, n)?;
-            refill = self.finish(st);
-            Some(r)
-        });
-        let result = done.unwrap_or_else(|| {
-            // The deadline passed: return what is there, keep nothing back.
-            let mut st = self.shared().state();
-            refill = self.finish(&st);
-            let k = st.buf.len().min(n);
-            let items: Vec<T> = st.buf.drain(..k).collect();
-            if items.is_empty() {
-                if let Some(Err(e)) = &st.terminal {
-                    return Err(e.clone());
-                }
-            }
-            let end = st.buf.is_empty() && matches!(st.terminal, Some(Ok(())));
-            Ok(Batch { items, end })
-        });
-        if refill {
-            self.stage.pump();
-        }
+        let result = self
+            .wait(deadline, |st| self.complete(st, n))
+            .unwrap_or_else(|| {
+                // The deadline passed: return what is there, keep nothing back.
+                let mut st = self.shared().state();
+                let r = self
+                    .complete(&mut st, n)
+                    .unwrap_or_else(|| Ok(rest(&mut st)));
+                self.settle(st, r)
+            });
         let pool = &self.shared().pool;
         if pool.inline() {
             // Inline, the work this read asked for (a whole `min_batch`, say) runs now, as it
@@ -379,16 +370,10 @@ impl<T: Send + 'static> Reader<T> {
             while sh.state().buf.len() < n && sh.pool.run_one_job() {}
         }
         let mut st = sh.state();
-        if let Some(r) = self.complete(&mut st, n) {
-            let refill = self.finish(&st);
-            drop(st);
-            if refill {
-                self.stage.pump();
-            }
-            return r;
+        match self.complete(&mut st, n) {
+            Some(r) => self.settle(st, r),
+            None => Ok(rest(&mut st)),
         }
-        let items: Vec<T> = st.buf.drain(..).collect();
-        Ok(Batch { items, end: false })
     }
 
     /// Reads everything until the end of the stream. On an error, the items read before it
@@ -426,9 +411,7 @@ impl<T: Send + 'static> Reader<T> {
                 } else {
                     out.extend(st.buf.drain(..));
                 }
-                let end = st.terminal.clone()?;
-                self.slot.set_want(0);
-                Some(end)
+                st.terminal.clone()
             })
             .unwrap_or(Ok(()));
         self.slot.set_want(0);
@@ -453,16 +436,9 @@ impl<T: Send + 'static> Reader<T> {
         loop {
             let mut listener = None;
             for _ in 0..2 {
-                let mut st = sh.state();
-                if let Some(r) = self.complete(&mut st, n) {
-                    let refill = self.finish(&st);
-                    drop(st);
-                    if refill {
-                        self.stage.pump();
-                    }
+                if let Some(r) = self.try_settle(|st| self.complete(st, n)) {
                     return r;
                 }
-                drop(st);
                 if listener.is_none() {
                     self.stage.pump();
                     listener = Some(self.event().listen());
@@ -545,6 +521,14 @@ impl<T: Send + 'static> Reader<T> {
     pub fn cancel(self) {}
 }
 
+/// Everything buffered: the answer of a read that stops before all its items are there.
+fn rest<T>(st: &mut State<T>) -> Batch<T> {
+    Batch {
+        items: st.buf.drain(..).collect(),
+        end: false,
+    }
+}
+
 /// Takes one item for the iterator or the stream: `Some` when there is an answer.
 fn next_item<T>(st: &mut State<T>, done: &mut bool) -> Option<Option<Result<T, Error>>> {
     if let Some(item) = st.buf.pop_front() {
@@ -578,16 +562,8 @@ impl<T: Send + 'static> Iterator for Reader<T> {
         }
         self.slot.set_want(1);
         let mut done = false;
-        let mut refill = false;
-        let item = self.wait(None, |st| {
-            let item = next_item(st, &mut done)?;
-            refill = self.finish(st);
-            Some(item)
-        });
+        let item = self.wait(None, |st| next_item(st, &mut done));
         self.done = done;
-        if refill {
-            self.stage.pump();
-        }
         item.flatten()
     }
 }
@@ -621,25 +597,19 @@ impl<T: Send + 'static> Stream for ReaderStream<T> {
             if this.reader.done {
                 return Poll::Ready(None);
             }
-            this.reader.slot.set_want(1);
-            let stage = Arc::clone(&this.reader.stage);
-            {
-                let mut st = stage.shared().state();
-                if let Some(item) = next_item(&mut st, &mut this.reader.done) {
-                    let refill = this.reader.finish(&st);
-                    drop(st);
-                    if refill {
-                        stage.pump();
-                    }
-                    this.listener = None;
-                    return Poll::Ready(item);
-                }
+            let reader = &mut this.reader;
+            reader.slot.set_want(1);
+            let mut done = false;
+            if let Some(item) = reader.try_settle(|st| next_item(st, &mut done)) {
+                reader.done = done;
+                this.listener = None;
+                return Poll::Ready(item);
             }
-            let pool = &stage.shared().pool;
+            let pool = &reader.shared().pool;
             match this.listener.as_mut() {
                 None => {
-                    stage.pump();
-                    this.listener = Some(this.reader.event().listen());
+                    reader.stage.pump();
+                    this.listener = Some(reader.event().listen());
                 }
                 Some(listener) => {
                     if pool.inline() && pool.run_one_job() {

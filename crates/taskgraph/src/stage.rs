@@ -215,13 +215,25 @@ impl<T> State<T> {
     }
 
     /// The downstream stages to pump after new output (all of them when the stream ended).
-    fn subscribers(&self, ended: bool) -> Vec<Arc<dyn Node>> {
-        self.slots
+    fn subscribers(&self, ended: bool) -> Subscribers {
+        let mut nodes = self
+            .slots
             .iter()
             .filter(|s| ended || s.want() > 0)
-            .filter_map(|s| s.node.get()?.upgrade())
-            .collect()
+            .filter_map(|s| s.node.get()?.upgrade());
+        Subscribers {
+            first: nodes.next(),
+            rest: nodes.collect(),
+        }
     }
+}
+
+/// Downstream stages to pump once a stage's lock is released. Most stages have one consumer,
+/// held inline, so that a chunk completion allocates nothing for it.
+#[derive(Default)]
+struct Subscribers {
+    first: Option<Arc<dyn Node>>,
+    rest: Vec<Arc<dyn Node>>,
 }
 
 impl<T> Shared<T> {
@@ -428,9 +440,9 @@ impl<In: Send + 'static, Out: Send + 'static> Stage<In, Out> {
     }
 
     /// Wakes readers and the downstream stages that wait for this stage's output.
-    fn notify(&self, subscribers: Vec<Arc<dyn Node>>) {
+    fn notify(&self, subscribers: Subscribers) {
         self.shared.wake_readers();
-        for s in subscribers {
+        for s in subscribers.first.into_iter().chain(subscribers.rest) {
             s.pump();
         }
     }
@@ -496,7 +508,7 @@ impl<In: Send + 'static, Out: Send + 'static> Stage<In, Out> {
 
     fn complete(&self, chunk: Chunk<In>, out: Vec<Out>, end: ChunkEnd, pulled: Pulled, wakes: u64) {
         let sh = &self.shared;
-        let (discard, subscribers, changed) = {
+        let (discard, subscribers) = {
             let mut st = sh.state();
             st.chunks_in_flight -= 1;
             st.items_in_flight -= chunk.want;
@@ -519,11 +531,11 @@ impl<In: Send + 'static, Out: Send + 'static> Stage<In, Out> {
             let discard = self.deliver(&mut st, chunk.seq, out, end.fatal);
             let ended = st.check_done(sh.id, &sh.name);
             let changed = ended || st.buf.len() != before;
-            (discard, changed.then(|| st.subscribers(ended)), changed)
+            (discard, changed.then(|| st.subscribers(ended)))
         };
         drop(discard);
-        if changed {
-            self.notify(subscribers.unwrap_or_default());
+        if let Some(subscribers) = subscribers {
+            self.notify(subscribers);
         }
         self.pump();
     }
@@ -575,7 +587,7 @@ impl<In: Send + 'static, Out: Send + 'static> Stage<In, Out> {
             let subscribers = if first {
                 st.subscribers(true)
             } else {
-                Vec::new()
+                Subscribers::default()
             };
             (buf, std::mem::take(&mut st.reorder), subscribers)
         };
@@ -589,16 +601,14 @@ impl<In: Send + 'static, Out: Send + 'static> Stage<In, Out> {
 
 impl<In: Send + 'static, Out: Send + 'static> Node for Stage<In, Out> {
     fn run_one(&self) {
-        let Some(chunk) = lock(&self.pending).pop_front() else {
+        let Some(mut chunk) = lock(&self.pending).pop_front() else {
             return;
         };
         let wakes = self.wakes.load(Ordering::Acquire);
-        let (items, pulled, pull_error) = match chunk.items {
-            Some(_) => (Vec::new(), Pulled::More, None),
+        let (items, pulled, pull_error) = match chunk.items.take() {
+            Some(items) => (items, Pulled::More, None),
             None => self.pull(chunk.want),
         };
-        let mut chunk = chunk;
-        let items = chunk.items.take().unwrap_or(items);
         let mut end = ChunkEnd::default();
         let out = match &self.body {
             Body::Identity(pass) => {
@@ -625,7 +635,7 @@ impl<In: Send + 'static, Out: Send + 'static> Node for Stage<In, Out> {
         }
         let mut queued = 0usize;
         let mut upstream = None;
-        let (ended, subscribers) = {
+        let subscribers = {
             let mut st = sh.state();
             if st.terminal.is_some() {
                 return;
@@ -681,7 +691,7 @@ impl<In: Send + 'static, Out: Send + 'static> Node for Stage<In, Out> {
                 }
             }
             let ended = st.check_done(sh.id, &sh.name);
-            (ended, ended.then(|| st.subscribers(true)))
+            ended.then(|| st.subscribers(true))
         };
         if queued > 0 {
             let me = self.arc();
@@ -692,8 +702,8 @@ impl<In: Send + 'static, Out: Send + 'static> Node for Stage<In, Out> {
         if let Some(up) = upstream {
             up.pump();
         }
-        if ended {
-            self.notify(subscribers.unwrap_or_default());
+        if let Some(subscribers) = subscribers {
+            self.notify(subscribers);
         }
     }
 
